@@ -1,0 +1,111 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { STATES } from '../model/states.js';
+
+/**
+ * The shape of `results.json`: one TypeBox source gives the TypeScript types
+ * and the published JSON Schema (`schemas/results.schema.json`).
+ */
+
+export const StateName = Type.Union(
+  STATES.map((s) => Type.Literal(s)),
+  { description: 'An RFC 9293 connection state' },
+);
+
+export const ObserverNameSchema = Type.Union(
+  [Type.Literal('tracepoint'), Type.Literal('sock_diag'), Type.Literal('wire'), Type.Literal('self-report')],
+  { description: 'An observer of endpoint states' },
+);
+
+export const ObservedStateSchema = Type.Object(
+  {
+    state: StateName,
+    tMs: Type.Number({ description: 'Milliseconds since the lab started when the state was entered' }),
+    sources: Type.Array(ObserverNameSchema, { description: 'Observers that saw this state' }),
+    transient: Type.Optional(
+      Type.Boolean({ description: 'Entered and left while the stack processed one segment' }),
+    ),
+    notes: Type.Optional(Type.Array(Type.String(), { description: 'Normalizations applied (see docs/observers.md)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const EndpointResultSchema = Type.Object(
+  {
+    target: Type.String({ description: 'Target that filled this endpoint' }),
+    role: Type.Union([Type.Literal('client'), Type.Literal('server')]),
+    addr: Type.String(),
+    expected: Type.Array(StateName),
+    observed: Type.Array(ObservedStateSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const Verdict = Type.Union(
+  [
+    Type.Literal('pass'),
+    Type.Literal('fail'),
+    Type.Literal('deviation'),
+    Type.Literal('not-applicable'),
+    Type.Literal('skipped'),
+    Type.Literal('error'),
+  ],
+  { description: 'pass, fail, deviation, not-applicable, skipped or error (see docs/verdicts.md)' },
+);
+
+export const SegmentSchema = Type.Object(
+  {
+    tMs: Type.Number(),
+    from: Type.String({ description: 'Sending endpoint' }),
+    to: Type.String({ description: 'Receiving endpoint' }),
+    flags: Type.String({ description: 'TCP flags, e.g. SYN+ACK' }),
+    seq: Type.Number({ description: 'Sequence number relative to the sender\'s ISN' }),
+    ack: Type.Number({ description: 'Acknowledgment number relative to the receiver\'s ISN (0 without ACK)' }),
+    len: Type.Number({ description: 'Payload length in bytes' }),
+  },
+  { additionalProperties: false },
+);
+
+export const SpecResultSchema = Type.Object(
+  {
+    spec: Type.String({ description: 'Spec id' }),
+    title: Type.String(),
+    file: Type.String({ description: 'Spec file, relative to the working directory' }),
+    verdict: Verdict,
+    reason: Type.Optional(Type.String({ description: 'Why: the diff summary, the error, the skip reason' })),
+    diff: Type.Optional(Type.String({ description: 'Expected vs observed, as printed on the console' })),
+    durationMs: Type.Number(),
+    endpoints: Type.Record(Type.String(), EndpointResultSchema),
+    segments: Type.Array(SegmentSchema, { description: 'Every TCP segment the relay carried, in order' }),
+    pcap: Type.Optional(Type.String({ description: 'pcap file of this spec, relative to the run folder' })),
+    stderr: Type.Optional(
+      Type.Record(Type.String(), Type.String(), { description: 'Tail of each target process\'s stderr, on error' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const RunResultSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    tool: Type.Object({ name: Type.Literal('tcpconform'), version: Type.String() }),
+    run: Type.String({ description: 'Run id' }),
+    startedAt: Type.String({ format: 'date-time' }),
+    durationMs: Type.Number(),
+    environment: Type.Object({
+      kernel: Type.String(),
+      node: Type.String(),
+      timers: Type.Union([Type.Literal('short'), Type.Literal('real')]),
+      jobs: Type.Number(),
+    }),
+    totals: Type.Record(Type.String(), Type.Number(), { description: 'Count of each verdict' }),
+    results: Type.Array(SpecResultSchema),
+  },
+  { additionalProperties: false },
+);
+
+export type ObservedStateResult = Static<typeof ObservedStateSchema>;
+export type EndpointResult = Static<typeof EndpointResultSchema>;
+export type VerdictName = Static<typeof Verdict>;
+export type SegmentResult = Static<typeof SegmentSchema>;
+export type SpecResult = Static<typeof SpecResultSchema>;
+export type RunResult = Static<typeof RunResultSchema>;

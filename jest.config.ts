@@ -1,0 +1,15 @@
+import type { Config } from 'jest';
+
+// ESM throughout: ts-jest compiles TypeScript as ES modules, and relative
+// imports keep their `.js` suffix as NodeNext requires.
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+  testTimeout: 60_000,
+};
+
+export default config;
