@@ -1,0 +1,177 @@
+import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
+import { STATES } from '../model/states.js';
+
+/**
+ * The spec file format as TypeBox: one source for the published JSON Schema
+ * (`schemas/spec.schema.json`, used by editors through a
+ * `# yaml-language-server: $schema=...` line) and for the constants the loader
+ * checks against. The loader walks the YAML node tree itself, to give each
+ * problem its own code and position, and then checks the result against this
+ * schema as a safety net, so the two cannot silently disagree.
+ *
+ * Room to grow: new top-level keys (`wire`, `capabilities`), new step forms
+ * (`release`) and richer expected items (optional states, alternatives) are
+ * additions to these unions; the names they need are reserved below.
+ */
+
+export const SPEC_ID_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
+export const ENDPOINT_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
+
+/** Words that step forms and expect entries use or will use; no endpoint may be called so. */
+export const RESERVED_NAMES = ['await', 'within', 'release', 'hold', 'drop', 'all', 'wire', 'segments'] as const;
+
+/** An endpoint name that is not a reserved word: what keys endpoints, expect and action steps. */
+const ENDPOINT_KEY_PATTERN = `^(?!(?:${RESERVED_NAMES.join('|')})$)${ENDPOINT_NAME_PATTERN.slice(1)}`;
+
+export const MAX_ENDPOINTS = 2;
+export const MAX_BYTES = 16 * 1024 * 1024;
+export const MAX_WITHIN_MS = 3_600_000;
+
+export const ROLES = ['client', 'server'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const SHUTDOWN_HOWS = ['read', 'write', 'both'] as const;
+
+/** Actions written as a bare word (`a: close`). */
+export const BARE_ACTIONS = ['listen', 'connect', 'accept', 'recv', 'close', 'close-listener', 'abort'] as const;
+/** Actions written as a one-key mapping (`a: { send: 100 }`). */
+export const MAPPING_ACTIONS = ['send', 'recv', 'shutdown'] as const;
+export const ACTION_NAMES = ['listen', 'connect', 'accept', 'send', 'recv', 'shutdown', 'close', 'close-listener', 'abort'] as const;
+export type ActionName = (typeof ACTION_NAMES)[number];
+
+/** Which roles may perform each action; absent means any role. */
+export const ACTION_ROLES: Partial<Record<ActionName, readonly Role[]>> = {
+  listen: ['server'],
+  accept: ['server'],
+  'close-listener': ['server'],
+  connect: ['client'],
+};
+
+export const TOP_LEVEL_KEYS = ['id', 'title', 'refs', 'description', 'endpoints', 'steps', 'expect'] as const;
+export const REQUIRED_TOP_LEVEL_KEYS = ['id', 'title', 'endpoints', 'steps', 'expect'] as const;
+
+const literals = <T extends string>(values: readonly T[], description: string): TUnion<TLiteral<T>[]> =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    { description },
+  );
+
+export const StateNameSchema = literals(STATES, 'An RFC 9293 connection state, spelled as in Figure 5 with underscores');
+
+const byteCount = (description: string) => Type.Integer({ minimum: 1, maximum: MAX_BYTES, description });
+
+export const ActionSchema = Type.Union(
+  [
+    Type.Union(
+      [
+        Type.Literal('listen', { description: 'Server: open a listening socket' }),
+        Type.Literal('connect', { description: 'Client: connect to the server endpoint' }),
+        Type.Literal('accept', { description: 'Server: accept one connection' }),
+        Type.Literal('recv', { description: 'Receive whatever is available' }),
+        Type.Literal('close', { description: 'Close the connection (FIN)' }),
+        Type.Literal('close-listener', { description: 'Server: close the listening socket' }),
+        Type.Literal('abort', { description: 'SO_LINGER 0 and close: reset the connection (RST)' }),
+      ],
+      { description: 'An action written as a bare word' },
+    ),
+    Type.Object(
+      { send: byteCount(`Send this many bytes (1 to ${MAX_BYTES}, 16 MiB)`) },
+      { additionalProperties: false, description: 'Send bytes: { send: 100 }' },
+    ),
+    Type.Object(
+      {
+        recv: Type.Union([byteCount(`Receive this many bytes (1 to ${MAX_BYTES})`), Type.Literal('eof', { description: 'Until the peer closes its side' })], {
+          description: 'Receive this many bytes, or `eof` to receive until end of stream',
+        }),
+      },
+      { additionalProperties: false, description: 'Receive bytes: { recv: 100 } or { recv: eof }' },
+    ),
+    Type.Object(
+      { shutdown: literals(SHUTDOWN_HOWS, 'Which direction to shut down: read, write or both') },
+      { additionalProperties: false, description: 'Half-close: { shutdown: write }' },
+    ),
+  ],
+  { description: 'What the endpoint does' },
+);
+
+const EndpointName = Type.String({ pattern: ENDPOINT_KEY_PATTERN });
+
+export const ActionStepSchema = Type.Record(EndpointName, ActionSchema, {
+  minProperties: 1,
+  maxProperties: 1,
+  additionalProperties: false,
+  title: 'Action step',
+  description: 'One action on one endpoint, keyed by the endpoint name: `a: connect`',
+});
+
+export const AwaitStepSchema = Type.Object(
+  {
+    await: Type.Record(EndpointName, StateNameSchema, {
+      minProperties: 1,
+      additionalProperties: false,
+      description: 'Wait until each named endpoint has reached the given state, which must be in its expected list',
+    }),
+    within: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_WITHIN_MS,
+        description: 'Give up after this many milliseconds (default: the runner\'s)',
+      }),
+    ),
+  },
+  { additionalProperties: false, title: 'Await step', description: 'Wait for states: `await: { a: ESTABLISHED }`' },
+);
+
+export const StepSchema = Type.Union([AwaitStepSchema, ActionStepSchema], {
+  description: 'One step, in order: an action on one endpoint, or an await',
+});
+
+export const EndpointSchema = Type.Object(
+  {
+    role: literals(ROLES, 'client (connects) or server (listens and accepts)'),
+  },
+  { additionalProperties: false, description: 'One side of the connection' },
+);
+
+export const SpecFileSchema = Type.Object(
+  {
+    id: Type.String({
+      pattern: SPEC_ID_PATTERN,
+      description: 'Identifier, unique in a suite: lower case letters, digits, dot, dash, underscore (e.g. close.client-first)',
+    }),
+    title: Type.String({ minLength: 1, description: 'One line saying what the scenario is' }),
+    refs: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Where the behaviour is specified, e.g. "RFC 9293 §3.6"',
+      }),
+    ),
+    description: Type.Optional(Type.String({ description: 'Free text: what the spec checks and why' })),
+    endpoints: Type.Record(EndpointName, EndpointSchema, {
+      minProperties: 1,
+      maxProperties: MAX_ENDPOINTS,
+      additionalProperties: false,
+      description: `The endpoints, by name (lower case, e.g. a and b), ${MAX_ENDPOINTS} at most`,
+    }),
+    steps: Type.Array(StepSchema, { minItems: 1, description: 'What happens, in order' }),
+    expect: Type.Record(
+      EndpointName,
+      Type.Array(StateNameSchema, {
+        minItems: 1,
+        description: 'The states this endpoint passes through, in order, starting with CLOSED; matched exactly',
+      }),
+      {
+        minProperties: 1,
+        additionalProperties: false,
+        description: 'For every endpoint, the sequence of states it must pass through',
+      },
+    ),
+  },
+  {
+    additionalProperties: false,
+    title: 'tcpconform spec',
+    description: 'One scenario for the TCP connection state machine (RFC 9293); see docs/specs.md',
+  },
+);
+
+/** A spec file as written (before positions and normalization). */
+export type SpecFile = Static<typeof SpecFileSchema>;

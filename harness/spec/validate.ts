@@ -1,0 +1,168 @@
+import { isMap, type Document, type Node } from 'yaml';
+import { diagnosticAt, type Diagnostic, type SourceText } from './diagnostic.js';
+import { checkExpect } from './expect.js';
+import { clip, NodeReader, type Value } from './nodes.js';
+import {
+  ENDPOINT_NAME_PATTERN,
+  MAX_ENDPOINTS,
+  REQUIRED_TOP_LEVEL_KEYS,
+  RESERVED_NAMES,
+  ROLES,
+  SPEC_ID_PATTERN,
+  TOP_LEVEL_KEYS,
+  type Role,
+} from './schema.js';
+import { SpecScope } from './scope.js';
+import { checkSteps } from './steps.js';
+import { closest, didYouMean } from './suggest.js';
+import type { Spec } from './types.js';
+
+/**
+ * Checks a parsed spec's node tree and builds the `Spec`: the structure
+ * (each problem at the node that has it) and the rules the schema cannot
+ * express (see expect.ts and steps.ts). Every part is checked even when an
+ * earlier one has problems, so a file's problems all show at once. The walk
+ * never descends below what the format allows, so its depth and work are
+ * bounded by the format, not by the input (aliases included).
+ */
+
+export interface Validated {
+  spec?: Spec;
+  diagnostics: Diagnostic[];
+  /** Where the id's value is, for problems only a suite can see (duplicate ids). */
+  idRange?: [number, number];
+}
+
+const ID_RE = new RegExp(SPEC_ID_PATTERN);
+const NAME_RE = new RegExp(ENDPOINT_NAME_PATTERN);
+const RESERVED: ReadonlySet<string> = new Set(RESERVED_NAMES);
+/** Keys a later version will understand; named so the message can say "not yet" rather than "unknown". */
+const FUTURE_KEYS: ReadonlySet<string> = new Set(['wire', 'capabilities']);
+
+export function validateSpec(src: SourceText, doc: Document.Parsed, file: string): Validated {
+  const r = new NodeReader(src, doc);
+  const root = r.deref(doc.contents as Value);
+  if (!root || !isMap(root)) {
+    r.report(root ?? null, 'not-a-mapping', `a spec is a mapping with id, title, endpoints, steps and expect, not ${r.describe(root)}`);
+    return { diagnostics: r.diagnostics };
+  }
+
+  const fields = new Map<string, { keyNode: Node; value: Value }>();
+  for (const e of r.entries(root)) {
+    if ((TOP_LEVEL_KEYS as readonly string[]).includes(e.key)) {
+      fields.set(e.key, e);
+    } else if (FUTURE_KEYS.has(e.key)) {
+      r.report(e.keyNode, 'unknown-key', `"${e.key}" is not supported by this version of tcpconform`);
+    } else {
+      r.report(e.keyNode, 'unknown-key', `unknown key "${clip(e.key)}" in a spec${didYouMean(closest(e.key, TOP_LEVEL_KEYS))}`);
+    }
+  }
+  const missing = REQUIRED_TOP_LEVEL_KEYS.filter((k) => !fields.has(k));
+  if (missing.length > 0) {
+    const [s] = r.range(root);
+    r.diagnostics.push(
+      diagnosticAt(src, 'missing-key', `the spec has no ${missing.join(', ')}; a spec needs ${REQUIRED_TOP_LEVEL_KEYS.join(', ')}`, s, s + 1),
+    );
+  }
+  const field = (k: string): { keyNode?: Node; value?: Value } => fields.get(k) ?? {};
+
+  const idNode = r.deref(field('id').value);
+  const id = r.string(idNode, 'id', 'a string', field('id').keyNode);
+  if (id !== undefined && !ID_RE.test(id)) {
+    r.report(idNode, 'bad-value', `id "${clip(id)}" must match ${SPEC_ID_PATTERN} (lower case letters, digits, dot, dash, underscore)`);
+  }
+  const title = r.string(field('title').value, 'title', 'a string', field('title').keyNode);
+  if (title !== undefined && title.trim() === '') r.report(field('title').value, 'bad-value', 'title must not be empty', field('title').keyNode);
+  const refs = checkRefs(r, field('refs'));
+  const description = r.string(field('description').value, 'description', 'a string', field('description').keyNode);
+
+  // Endpoints first: expect and steps refer to them; awaits then refer to expect.
+  const scope = new SpecScope(r);
+  const ep = fields.get('endpoints');
+  const endpointsOk = ep ? checkEndpoints(scope, ep.keyNode, ep.value) : false;
+  const ex = fields.get('expect');
+  const expectOk = ex ? checkExpect(scope, ex.keyNode, ex.value) : false;
+  const st = fields.get('steps');
+  const steps = st ? checkSteps(scope, st.keyNode, st.value) : undefined;
+
+  const result: Validated = { diagnostics: r.diagnostics };
+  if (idNode) result.idRange = r.range(idNode);
+  if (r.diagnostics.length > 0 || id === undefined || title === undefined || !endpointsOk || !expectOk || !steps) return result;
+  const spec: Spec = {
+    id,
+    title,
+    refs: refs ?? [],
+    file,
+    endpoints: Object.fromEntries([...scope.declared].map(([name, role]) => [name, { role: role as Role }])),
+    steps,
+    expect: Object.fromEntries(scope.expected),
+    pos: r.pos(root),
+  };
+  if (description !== undefined) spec.description = description;
+  result.spec = spec;
+  return result;
+}
+
+function checkRefs(r: NodeReader, f: { keyNode?: Node; value?: Value }): string[] | undefined {
+  if (f.value === undefined) return undefined;
+  const list = r.seq(f.value, 'refs', 'a list of strings, e.g. ["RFC 9293 §3.6"]', f.keyNode);
+  if (!list) return undefined;
+  const out: string[] = [];
+  for (const item of list.items as Value[]) {
+    const s = r.string(item, 'each ref');
+    if (s !== undefined) out.push(s);
+  }
+  return out;
+}
+
+/** Fills `scope.declared`; true when every endpoint is valid. */
+function checkEndpoints(scope: SpecScope, keyNode: Node, node: Value): boolean {
+  const r = scope.r;
+  const map = r.map(node, 'endpoints', 'a mapping of endpoint names to { role: client | server }', keyNode);
+  if (!map) return false;
+  scope.endpointsKnown = true;
+  const entries = r.entries(map);
+  if (entries.length === 0) {
+    r.report(keyNode, 'endpoint-count', 'endpoints is empty; a spec needs 1 or 2 endpoints');
+    return false;
+  }
+  let ok = true;
+  entries.forEach((e, i) => {
+    if (i === MAX_ENDPOINTS) {
+      r.report(e.keyNode, 'endpoint-count', `a spec has at most ${MAX_ENDPOINTS} endpoints for now`);
+      ok = false;
+    }
+    if (!NAME_RE.test(e.key)) {
+      r.report(e.keyNode, 'bad-value', `endpoint name "${clip(e.key)}" must match ${ENDPOINT_NAME_PATTERN} (e.g. a, b, client)`);
+      ok = false;
+    } else if (RESERVED.has(e.key)) {
+      r.report(e.keyNode, 'bad-value', `"${e.key}" is a reserved word and cannot name an endpoint`);
+      ok = false;
+    }
+    const role = checkEndpoint(r, e.key, e.keyNode, e.value);
+    scope.declared.set(e.key, role);
+    if (!role) ok = false;
+  });
+  return ok;
+}
+
+function checkEndpoint(r: NodeReader, name: string, keyNode: Node, node: Value): Role | undefined {
+  const map = r.map(node, `endpoint ${name}`, '{ role: client } or { role: server }', keyNode);
+  if (!map) return undefined;
+  let role: Role | undefined;
+  let seen = false;
+  for (const e of r.entries(map)) {
+    if (e.key !== 'role') {
+      r.report(e.keyNode, 'unknown-key', `unknown key "${clip(e.key)}" in endpoint ${name}${didYouMean(closest(e.key, ['role']))}`);
+      continue;
+    }
+    seen = true;
+    const value = r.deref(e.value);
+    const s = r.string(value, 'role', 'client or server', e.keyNode);
+    if (s === undefined) continue;
+    if ((ROLES as readonly string[]).includes(s)) role = s as Role;
+    else r.report(value, 'bad-value', `role must be client or server, not "${clip(s)}"${didYouMean(closest(s, ROLES))}`);
+  }
+  if (!seen) r.report(keyNode, 'missing-key', `endpoint ${name} has no role; write ${name}: { role: client } or { role: server }`);
+  return role;
+}
