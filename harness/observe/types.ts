@@ -20,6 +20,13 @@ export interface TraceEvent {
   /** Linux names without the `TCP_` prefix: `SYN_RECV`, `FIN_WAIT1`, `CLOSE`, ... */
   oldstate: string;
   newstate: string;
+  /**
+   * Where the kernel fired the event, from the tracefs line prefix: the task
+   * (`comm-pid`), the CPU and the flags field (`..s2.`). Absent when the source
+   * does not give it. Fusion uses it to tell whether two transitions happened
+   * while one segment was processed (docs/observers.md, rule one-segment).
+   */
+  ctx?: { task: string; cpu: number; flags: string };
 }
 
 /** A `timer:(name,expires,retrans)` field of `ss -o`. */
@@ -39,9 +46,15 @@ export interface SockDiagSocket {
   timer?: SockTimer;
 }
 
-/** One run of `ss` in one namespace: every TCP socket present at time t (possibly none). */
+/**
+ * One run of `ss` in one namespace: every TCP socket present (possibly none)
+ * at some moment between `t`, when ss was started, and `tEnd`, when its exit
+ * was seen. `t` is the accurate one: ss reads the sockets a few ms after it
+ * starts, while `tEnd` can be late by however long the event loop was busy.
+ */
 export interface SockDiagSnapshot {
   t: Micros;
+  tEnd?: Micros;
   endpoint: string;
   sockets: SockDiagSocket[];
 }
