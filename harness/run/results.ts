@@ -1,10 +1,13 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
 import { STATES } from '../model/states.js';
 
 /**
  * The shape of `results.json`: one TypeBox source gives the TypeScript types
  * and the published JSON Schema (`schemas/results.schema.json`).
  */
+
+// TypeBox checks only registered string formats; results carry ISO 8601 times.
+if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => !Number.isNaN(Date.parse(v)) && /^\d{4}-\d\d-\d\dT/.test(v));
 
 export const StateName = Type.Union(
   STATES.map((s) => Type.Literal(s)),
@@ -49,7 +52,7 @@ export const Verdict = Type.Union(
     Type.Literal('skipped'),
     Type.Literal('error'),
   ],
-  { description: 'pass, fail, deviation, not-applicable, skipped or error (see docs/verdicts.md)' },
+  { description: 'pass, fail, deviation, not-applicable, skipped or error (see docs/results.md)' },
 );
 
 export const SegmentSchema = Type.Object(

@@ -1,0 +1,111 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { formatDiagnostic, type Diagnostic } from '../spec/diagnostic.js';
+import { loadSpecs } from '../spec/load.js';
+import { EXIT, type Io } from './io.js';
+import { runCommand } from './run.js';
+
+/**
+ * `tcpconform`: the command line. Everything it reads and writes goes
+ * through `io`, so tests drive it in-process; exit codes are in `EXIT`.
+ */
+
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SPECS_DIR = fileURLToPath(new URL('../../specs/', import.meta.url));
+
+export function version(): string {
+  return (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+export async function main(io: Io): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command('tcpconform')
+    .description('Conformance tests for the TCP connection state machine (RFC 9293), run against real TCP stacks')
+    .version(version())
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run tcpconform --help for usage)');
+
+  program
+    .command('run')
+    .description('run specs against targets and write reports (default: the bundled suite against the bundled reference)')
+    .argument('[paths...]', 'spec files or folders', [])
+    .option('-g, --grep <pattern>', 'only specs whose id or title matches this regular expression')
+    .addOption(new Option('-j, --jobs <n>', 'specs run at once').argParser(positiveInt('--jobs')))
+    .option('-r, --reporter <names>', 'reporters, comma-separated: console, json, junit', 'console,json,junit')
+    .option('-o, --out <dir>', 'folder for reports; each run writes <dir>/<run>/ and <dir>/latest', 'reports')
+    .option('-t, --target <target>', 'target (bundled id or target file) that fills every endpoint', 'reference')
+    .option('--no-color', 'no colors in console output')
+    .action(async (paths: string[], opts: RunFlags) => {
+      code = await runCommand(io, paths.length ? paths : [SPECS_DIR], opts, version());
+    });
+
+  program
+    .command('list')
+    .description('list the specs found in paths (default: the bundled suite)')
+    .argument('[paths...]', 'spec files or folders', [])
+    .option('-g, --grep <pattern>', 'only specs whose id or title matches')
+    .action(async (paths: string[], opts: { grep?: string }) => {
+      const { specs, diagnostics } = await loadSpecs(paths.length ? paths : [SPECS_DIR], { cwd: io.cwd });
+      if (printDiagnostics(io, diagnostics)) return void (code = EXIT.badInput);
+      const grep = compileGrep(io, opts.grep);
+      if (grep === null) return void (code = EXIT.badInput);
+      for (const s of specs.filter((s) => !grep || grep.test(s.id) || grep.test(s.title))) io.stdout.write(`${s.id}\t${s.title}\n`);
+    });
+
+  program
+    .command('validate')
+    .description('check spec files: syntax, schema, state names, legal RFC 9293 paths')
+    .argument('[paths...]', 'spec files or folders', [])
+    .action(async (paths: string[]) => {
+      const { specs, diagnostics, files } = await loadSpecs(paths.length ? paths : [SPECS_DIR], { cwd: io.cwd });
+      if (printDiagnostics(io, diagnostics)) return void (code = EXIT.badInput);
+      io.stdout.write(`${specs.length} spec(s) in ${files.length} file(s): valid\n`);
+    });
+
+  try {
+    await program.parseAsync(io.argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.badInput;
+    }
+    throw err;
+  }
+  return code;
+}
+
+export interface RunFlags {
+  grep?: string;
+  jobs?: number;
+  reporter: string;
+  out: string;
+  target: string;
+  color: boolean;
+}
+
+function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 1024) throw new InvalidArgumentError(`${flag} takes a whole number from 1 to 1024`);
+    return n;
+  };
+}
+
+export function compileGrep(io: Io, pattern: string | undefined): RegExp | undefined | null {
+  if (pattern === undefined) return undefined;
+  try {
+    return new RegExp(pattern);
+  } catch (err) {
+    io.stderr.write(`error: --grep: ${(err as Error).message}\n`);
+    return null;
+  }
+}
+
+/** Prints every diagnostic; true when there were any. */
+export function printDiagnostics(io: Io, diagnostics: Diagnostic[]): boolean {
+  for (const d of diagnostics) io.stderr.write(formatDiagnostic(d, { color: io.stderr.isTTY === true }) + '\n\n');
+  if (diagnostics.length) io.stderr.write(`${diagnostics.length} error(s)\n`);
+  return diagnostics.length > 0;
+}

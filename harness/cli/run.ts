@@ -1,0 +1,103 @@
+import path from 'node:path';
+import { preflight } from '../lab/preflight.js';
+import { newRunId } from '../lab/names.js';
+import { createReporters } from '../report/index.js';
+import { updateLatest } from '../report/latest.js';
+import { ReporterMultiplexer } from '../report/multiplexer.js';
+import { runSuite } from '../run/suite.js';
+import { loadSpecs } from '../spec/load.js';
+import type { ResolvedTarget } from '../target/definition.js';
+import { MissingToolError } from '../target/reference-build.js';
+import { loadTarget } from '../target/registry.js';
+import { EXIT, type Io } from './io.js';
+import { compileGrep, printDiagnostics, type RunFlags } from './main.js';
+
+/** `tcpconform run`: load, check the machine, run, report. */
+export async function runCommand(io: Io, paths: string[], flags: RunFlags, version: string): Promise<number> {
+  const { specs: all, diagnostics } = await loadSpecs(paths, { cwd: io.cwd });
+  if (printDiagnostics(io, diagnostics)) return EXIT.badInput;
+  const grep = compileGrep(io, flags.grep);
+  if (grep === null) return EXIT.badInput;
+  const specs = all.filter((s) => !grep || grep.test(s.id) || grep.test(s.title));
+  if (specs.length === 0) {
+    io.stderr.write(`error: no specs to run${grep ? ` (none of ${all.length} matches --grep ${flags.grep})` : ''}\n`);
+    return EXIT.badInput;
+  }
+
+  const runStamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const runId = newRunId();
+  const runDirName = `${runStamp}-${runId}`;
+  const reportsDir = path.resolve(io.cwd, flags.out);
+  const outDir = path.join(reportsDir, runDirName);
+  const color = flags.color && io.stdout.isTTY === true;
+  let reporters;
+  try {
+    reporters = createReporters(
+      flags.reporter.split(',').map((r) => r.trim()).filter(Boolean),
+      { outDir, stdout: io.stdout as { write(s: string): void; isTTY?: boolean }, color },
+    );
+  } catch (err) {
+    io.stderr.write(`error: --reporter: ${(err as Error).message}\n`);
+    return EXIT.badInput;
+  }
+
+  const problems = await preflight();
+  if (problems.length) {
+    io.stderr.write('tcpconform cannot run here:\n');
+    for (const p of problems) io.stderr.write(`  - ${p.what}\n    fix: ${p.fix}\n`);
+    return EXIT.cannotRun;
+  }
+
+  let target: ResolvedTarget | undefined;
+  try {
+    const loaded = await loadTarget(flags.target, io.cwd, (line) => io.stderr.write(line + '\n'));
+    if (printDiagnostics(io, loaded.diagnostics) || !loaded.target) return EXIT.badInput;
+    target = loaded.target;
+  } catch (err) {
+    if (err instanceof MissingToolError) {
+      io.stderr.write(`tcpconform cannot run here:\n  - ${err.message}\n`);
+      return EXIT.cannotRun;
+    }
+    throw err;
+  }
+  const missingRole = specs.flatMap((s) =>
+    Object.entries(s.endpoints)
+      .filter(([, e]) => !target.roles.includes(e.role))
+      .map(([name, e]) => `${s.id}: endpoint ${name} needs a ${e.role}, and target ${target.id} has no such role`),
+  );
+  if (missingRole.length) {
+    io.stderr.write(missingRole.map((l) => `error: ${l}\n`).join(''));
+    return EXIT.badInput;
+  }
+
+  const jobs = flags.jobs ?? defaultJobs();
+  const reporter = new ReporterMultiplexer(reporters, (line) => io.stderr.write(`warning: ${line}\n`));
+  const signal = io.signal ?? new AbortController().signal;
+  const result = await runSuite({
+    run: runId,
+    specs,
+    targetsFor: (spec) => Object.fromEntries(Object.keys(spec.endpoints).map((n) => [n, target])),
+    jobs,
+    outDir,
+    reporter,
+    signal,
+    cwd: io.cwd,
+    version,
+  });
+  try {
+    updateLatest(reportsDir, runDirName);
+  } catch (err) {
+    io.stderr.write(`warning: could not update ${path.join(flags.out, 'latest')}: ${(err as Error).message}\n`);
+  }
+  if (signal.aborted) {
+    io.stderr.write('interrupted: everything the run created has been removed\n');
+    return EXIT.interrupted;
+  }
+  const bad = result.results.filter((r) => r.verdict === 'fail' || r.verdict === 'error').length;
+  return bad ? EXIT.failed : EXIT.ok;
+}
+
+/** Specs mostly wait on the network and on timers, so more jobs than cores pays off. */
+function defaultJobs(): number {
+  return 8;
+}

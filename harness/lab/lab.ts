@@ -1,0 +1,124 @@
+import type { Micros } from '../observe/types.js';
+import { sysClose } from '../sys/libc.js';
+import type { Reactor } from '../sys/reactor.js';
+import { monoNow } from './clock.js';
+import { addNamespace, deleteNamespace, insideNamespace, ipBatch, openTun, writeSysctls } from './netns.js';
+import { blockAddress4, claimBlock, namespaceName, releaseBlock, tunName } from './names.js';
+import { Relay } from './relay.js';
+
+/**
+ * A lab: one network namespace per endpoint, each with a TUN device whose
+ * descriptor the harness holds, and the relay between them. Nothing is
+ * configured outside the lab's namespaces.
+ */
+
+export interface LabEndpoint {
+  name: string;
+  ns: string;
+  addr: string;
+  ifname: string;
+  fd: number;
+}
+
+export interface LabOptions {
+  run: string;
+  index: number;
+  /** Exactly two endpoint names; the relay joins them. */
+  endpoints: [string, string];
+  reactor: Reactor;
+  /** Extra sysctls set in every namespace of the lab. */
+  sysctls?: Record<string, string | number>;
+}
+
+/** Sysctls every lab namespace gets: IPv4 only for now, so no IPv6 autoconfiguration noise on the wire. */
+const BASE_SYSCTLS = {
+  'net.ipv6.conf.all.disable_ipv6': 1,
+  'net.ipv6.conf.default.disable_ipv6': 1,
+};
+
+export class Lab {
+  readonly endpoints = new Map<string, LabEndpoint>();
+  readonly relay: Relay;
+  readonly startedAt: Micros;
+  /** The server's port: unique on the machine like the addresses, so a wildcard listener is still told apart. */
+  readonly port: number;
+  private destroyed: Promise<void> | undefined;
+
+  private constructor(
+    readonly run: string,
+    readonly index: number,
+    readonly block: number,
+    endpoints: LabEndpoint[],
+    reactor: Reactor,
+  ) {
+    for (const e of endpoints) this.endpoints.set(e.name, e);
+    const [a, b] = endpoints as [LabEndpoint, LabEndpoint];
+    this.relay = new Relay(reactor, { endpoint: a.name, fd: a.fd }, { endpoint: b.name, fd: b.fd });
+    this.startedAt = monoNow();
+    this.port = 10000 + block;
+  }
+
+  static async create(opts: LabOptions): Promise<Lab> {
+    const block = claimBlock(opts.run);
+    const made: { ns: string; fd?: number }[] = [];
+    try {
+      const ifname = tunName(opts.run);
+      const specs = opts.endpoints.map((name, i) => ({
+        name,
+        ns: namespaceName(opts.run, opts.index, name),
+        addr: blockAddress4(block, i + 1),
+      }));
+      await Promise.all(
+        specs.map(async (s) => {
+          const entry: { ns: string; fd?: number } = { ns: s.ns };
+          made.push(entry);
+          await addNamespace(s.ns);
+        }),
+      );
+      const endpoints: LabEndpoint[] = specs.map((s, i) => {
+        const fd = insideNamespace(s.ns, () => {
+          writeSysctls({ ...BASE_SYSCTLS, ...opts.sysctls });
+          return openTun(ifname);
+        });
+        made[i]!.fd = fd;
+        return { ...s, ifname, fd };
+      });
+      await Promise.all(
+        endpoints.map((e, i) => {
+          const peer = endpoints[1 - i]!;
+          return ipBatch(e.ns, [
+            'link set lo up',
+            `link set ${ifname} up txqueuelen 10000`,
+            `addr add ${e.addr}/32 dev ${ifname}`,
+            `route add ${peer.addr}/32 dev ${ifname}`,
+          ]);
+        }),
+      );
+      const lab = new Lab(opts.run, opts.index, block, endpoints, opts.reactor);
+      lab.relay.start();
+      return lab;
+    } catch (err) {
+      for (const m of made) if (m.fd !== undefined) sysClose(m.fd);
+      await Promise.all(made.map((m) => deleteNamespace(m.ns)));
+      releaseBlock(block);
+      throw err;
+    }
+  }
+
+  endpoint(name: string): LabEndpoint {
+    const e = this.endpoints.get(name);
+    if (!e) throw new Error(`lab has no endpoint ${name}`);
+    return e;
+  }
+
+  /** Removes everything of the lab; safe to call more than once. Processes inside must be gone first. */
+  destroy(): Promise<void> {
+    this.destroyed ??= (async () => {
+      await this.relay.stop();
+      for (const e of this.endpoints.values()) sysClose(e.fd);
+      await Promise.all([...this.endpoints.values()].map((e) => deleteNamespace(e.ns)));
+      releaseBlock(this.block);
+    })();
+    return this.destroyed;
+  }
+}

@@ -1,0 +1,108 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Names and addresses of everything a run creates. One prefix and the run id
+ * appear in every name, so that the reaper can tell our leftovers from
+ * anything else on the machine.
+ */
+
+export const PREFIX = 'tcpconform';
+
+/** Where runs record what they hold: address-block locks and their owners. */
+export const STATE_DIR = '/run/tcpconform';
+
+export function newRunId(): string {
+  return crypto.randomBytes(3).toString('hex');
+}
+
+export function namespaceName(run: string, lab: number, endpoint: string): string {
+  return `${PREFIX}-${run}-${lab}-${endpoint}`;
+}
+
+/** Interface names are limited to 15 bytes; the device lives inside its own namespace. */
+export function tunName(run: string): string {
+  return `tc${run}`;
+}
+
+export function traceInstanceName(run: string): string {
+  return `${PREFIX}-${run}`;
+}
+
+/**
+ * 198.18.0.0/15 (RFC 2544 benchmarking range) cut into blocks of 8 addresses,
+ * one block per lab; 2001:2::/48 (RFC 5180) for IPv6, same block numbers.
+ * Blocks are unique across every run on the machine because the kernel
+ * tracepoint has no namespace field: the address is what tells labs apart.
+ */
+export const BLOCK_SIZE = 8;
+export const BLOCK_COUNT = (2 * 65536) / BLOCK_SIZE;
+
+export function blockAddress4(block: number, host: number): string {
+  const n = block * BLOCK_SIZE + host;
+  return `198.${18 + (n >> 16)}.${(n >> 8) & 0xff}.${n & 0xff}`;
+}
+
+export function blockAddress6(block: number, host: number): string {
+  return `2001:2::${block.toString(16)}:${host.toString(16)}`;
+}
+
+function blockDir(): string {
+  return path.join(STATE_DIR, 'blocks');
+}
+
+interface BlockOwner {
+  pid: number;
+  run: string;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Reads who holds a block, or undefined when the lock file is unreadable or half-written. */
+export function blockOwner(file: string): BlockOwner | undefined {
+  try {
+    const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as BlockOwner;
+    return typeof owner.pid === 'number' && typeof owner.run === 'string' ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Claims a free address block with an O_EXCL lock file. A lock whose owner
+ * process is gone is stale and taken over.
+ */
+export function claimBlock(run: string): number {
+  fs.mkdirSync(blockDir(), { recursive: true });
+  const start = crypto.randomInt(BLOCK_COUNT);
+  const body = JSON.stringify({ pid: process.pid, run } satisfies BlockOwner);
+  for (let i = 0; i < BLOCK_COUNT; i++) {
+    const block = (start + i) % BLOCK_COUNT;
+    const file = path.join(blockDir(), String(block));
+    try {
+      fs.writeFileSync(file, body, { flag: 'wx' });
+      return block;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = blockOwner(file);
+      if (owner && !pidAlive(owner.pid)) {
+        fs.rmSync(file, { force: true });
+        i--; // retry the same block
+        continue;
+      }
+    }
+  }
+  throw new Error('no free address block in 198.18.0.0/15: too many labs at once');
+}
+
+export function releaseBlock(block: number): void {
+  fs.rmSync(path.join(blockDir(), String(block)), { force: true });
+}

@@ -1,0 +1,295 @@
+import { Lab } from '../lab/lab.js';
+import type { State } from '../model/states.js';
+import type { TraceSession } from '../observe/tracefs.js';
+import type { EndpointContext, Timeline } from '../observe/types.js';
+import type { Action, Spec, Step } from '../spec/types.js';
+import type { Reactor } from '../sys/reactor.js';
+import { ControlError, type Reply } from '../target/control.js';
+import type { ResolvedTarget } from '../target/definition.js';
+import { TargetError, TargetProcess } from '../target/process.js';
+import type { WirePacket } from '../lab/relay.js';
+import { Observations } from './observations.js';
+import { isPrefix, matchTimeline } from './verdict.js';
+
+/**
+ * Runs one spec in a lab of its own: start the targets, play the steps,
+ * observe, and judge. Every resource is released in `finally`, whatever
+ * happened.
+ */
+
+export interface Timeouts {
+  readyMs: number;
+  replyMs: number;
+  awaitMs: number;
+  /** How long, after the last step, the observation may take to complete the expectation. */
+  settleMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { readyMs: 5000, replyMs: 5000, awaitMs: 5000, settleMs: 3000 };
+
+export interface ExecuteContext {
+  run: string;
+  index: number;
+  reactor: Reactor;
+  trace: TraceSession;
+  /** The target that fills each endpoint. */
+  targets: Record<string, ResolvedTarget>;
+  timeouts: Timeouts;
+  signal: AbortSignal;
+}
+
+export interface EndpointOutcome {
+  target: string;
+  role: 'client' | 'server';
+  addr: string;
+  expected: State[];
+  observed: Timeline;
+  diff: string[];
+}
+
+export interface Outcome {
+  verdict: 'pass' | 'fail' | 'error';
+  reason?: string;
+  endpoints: Record<string, EndpointOutcome>;
+  packets: WirePacket[];
+  labStart: number;
+  stderr?: Record<string, string>;
+}
+
+/** Which states only sock_diag shows on Linux: awaiting them means polling ss. */
+const SS_NEEDED: ReadonlySet<State> = new Set(['SYN_RCVD', 'TIME_WAIT', 'FIN_WAIT_2', 'CLOSED']);
+
+/** Longest wait between two `ss` samples when nothing happens on the wire. */
+const SS_RESAMPLE_MS = 50;
+
+class SpecError extends Error {}
+
+/** An awaited state never came: the endpoint behaved differently, a `fail`. */
+class AwaitTimeout extends Error {}
+
+interface Endpoint {
+  name: string;
+  role: 'client' | 'server';
+  target: ResolvedTarget;
+  process?: TargetProcess;
+  listener?: number;
+  conn?: number;
+  /** The endpoint's actions run one after another; the next waits for this. */
+  chain: Promise<unknown>;
+}
+
+export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outcome> {
+  const names = Object.keys(spec.endpoints);
+  if (names.length !== 2) throw new SpecError(`a spec needs exactly two endpoints for now, ${spec.id} has ${names.length}`);
+  const lab = await Lab.create({ run: ctx.run, index: ctx.index, endpoints: [names[0]!, names[1]!], reactor: ctx.reactor });
+  const endpoints = new Map<string, Endpoint>(
+    names.map((n) => [n, { name: n, role: spec.endpoints[n]!.role, target: ctx.targets[n]!, chain: Promise.resolve() }]),
+  );
+  const contexts: EndpointContext[] = names.map((n) => ({
+    name: n,
+    role: spec.endpoints[n]!.role,
+    addr: lab.endpoint(n).addr,
+    port: lab.port,
+  }));
+  const obs = new Observations(lab, ctx.trace, contexts);
+  const outcome = (verdict: Outcome['verdict'], reason?: string, stderr?: Record<string, string>): Outcome => {
+    const timelines = obs.timelines();
+    const result: Outcome = { verdict, endpoints: {}, packets: lab.relay.packets, labStart: lab.startedAt };
+    if (reason !== undefined) result.reason = reason;
+    if (stderr) result.stderr = stderr;
+    for (const n of names) {
+      const expected = spec.expect[n] ?? [];
+      const observed = timelines[n] ?? [];
+      const ep = endpoints.get(n)!;
+      result.endpoints[n] = {
+        target: ep.target.id,
+        role: ep.role,
+        addr: lab.endpoint(n).addr,
+        expected,
+        observed,
+        diff: matchTimeline(expected, observed).lines,
+      };
+    }
+    return result;
+  };
+
+  try {
+    await Promise.all(
+      [...endpoints.values()].map(async (ep) => {
+        ep.process = await TargetProcess.start({
+          ns: lab.endpoint(ep.name).ns,
+          argv: ep.target.argv(ep.role, { addr: lab.endpoint(ep.name).addr, port: lab.port }),
+          label: `${ep.name} (${ep.target.id} ${ep.role})`,
+          readyTimeoutMs: ctx.timeouts.readyMs,
+          run: ctx.run,
+        });
+      }),
+    );
+    const player = new StepPlayer(spec, lab, endpoints, obs, ctx);
+    for (const step of spec.steps) {
+      ctx.signal.throwIfAborted();
+      await player.play(step);
+    }
+    await player.finish();
+    await settle(spec, obs, ctx);
+    await obs.snapshot();
+    const timelines = obs.timelines();
+    const failed = names.filter((n) => !matchTimeline(spec.expect[n] ?? [], timelines[n] ?? []).ok);
+    if (failed.length === 0) return outcome('pass');
+    return outcome('fail', `observed states differ from expected for ${failed.join(', ')}`);
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    if (err instanceof AwaitTimeout) return outcome('fail', err.message);
+    const stderr: Record<string, string> = {};
+    for (const ep of endpoints.values()) {
+      const tail = ep.process?.stderrTail() ?? (err instanceof TargetError && err.message.startsWith(ep.name) ? err.stderr : '');
+      if (tail) stderr[ep.name] = tail;
+    }
+    return outcome('error', (err as Error).message, Object.keys(stderr).length ? stderr : undefined);
+  } finally {
+    obs.close();
+    await Promise.all([...endpoints.values()].map((ep) => ep.process?.stop()));
+    await lab.destroy();
+  }
+}
+
+/** Waits until every endpoint's observation completes its expectation, diverges from it, or time runs out. */
+async function settle(spec: Spec, obs: Observations, ctx: ExecuteContext): Promise<void> {
+  const deadline = Date.now() + ctx.timeouts.settleMs;
+  for (;;) {
+    const timelines = obs.timelines();
+    const pending = Object.keys(spec.expect).filter((n) => {
+      const expected = spec.expect[n]!;
+      const observed = timelines[n] ?? [];
+      return !matchTimeline(expected, observed).ok && isPrefix(expected, observed);
+    });
+    if (pending.length === 0 || Date.now() >= deadline) return;
+    const needSs = pending.filter((n) => {
+      const next = spec.expect[n]![relevantLength(spec.expect[n]!, timelines[n] ?? [])];
+      return next !== undefined && SS_NEEDED.has(next);
+    });
+    await gatherEvidence(obs, needSs, deadline);
+  }
+}
+
+/**
+ * Waits for the next evidence. States only sock_diag shows are sampled with
+ * `ss` and then again at the next packet or trace event; the bounded wait
+ * covers the few transitions that neither send nor receive a segment
+ * (timer expiries).
+ */
+async function gatherEvidence(obs: Observations, needSs: string[], deadline: number): Promise<void> {
+  const left = Math.max(1, deadline - Date.now());
+  if (needSs.length === 0) return obs.changed(left);
+  await obs.snapshot(needSs);
+  await obs.changed(Math.min(left, SS_RESAMPLE_MS));
+}
+
+function relevantLength(expected: readonly State[], observed: Timeline): number {
+  const named = new Set(expected);
+  return observed.filter((o) => !o.transient || named.has(o.state)).length;
+}
+
+class StepPlayer {
+  /** Per endpoint: index into its timeline at the last await that was satisfied. */
+  private readonly cursor = new Map<string, number>();
+
+  constructor(
+    private readonly spec: Spec,
+    private readonly lab: Lab,
+    private readonly endpoints: Map<string, Endpoint>,
+    private readonly obs: Observations,
+    private readonly ctx: ExecuteContext,
+  ) {}
+
+  async play(step: Step): Promise<void> {
+    if (step.kind === 'await') return this.awaitStates(step.states, step.withinMs ?? this.ctx.timeouts.awaitMs, step.pos.line);
+    const ep = this.endpoints.get(step.endpoint)!;
+    const run = ep.chain.then(() => this.act(ep, step.action));
+    ep.chain = run;
+    // accept and recv finish when the peer acts: the next step goes on at
+    // once, and the endpoint's own next action waits for them.
+    if (step.action.op !== 'accept' && step.action.op !== 'recv') await run;
+    else run.catch(() => {});
+  }
+
+  /** Waits for every action still in flight (accept, recv). */
+  async finish(): Promise<void> {
+    await Promise.all([...this.endpoints.values()].map((ep) => ep.chain));
+  }
+
+  private async act(ep: Endpoint, action: Action): Promise<void> {
+    const request = (op: string, fields: Record<string, unknown>): Promise<Reply> =>
+      ep.process!.control.request(op, fields, this.ctx.timeouts.replyMs).catch((err: Error) => {
+        throw new ControlError(`${ep.name}: ${err.message}`);
+      });
+    const conn = (): number => {
+      if (ep.conn === undefined) throw new SpecError(`${ep.name}: ${action.op} needs a connection, and there is none yet`);
+      return ep.conn;
+    };
+    const me = this.lab.endpoint(ep.name);
+    switch (action.op) {
+      case 'listen':
+        ep.listener = handle(await request('listen', { addr: me.addr, port: this.lab.port, backlog: 16 }));
+        return;
+      case 'connect': {
+        const server = [...this.endpoints.values()].find((e) => e.role === 'server' && e !== ep);
+        if (!server) throw new SpecError(`${ep.name}: connect needs a server endpoint`);
+        ep.conn = handle(await request('connect', { addr: this.lab.endpoint(server.name).addr, port: this.lab.port }));
+        return;
+      }
+      case 'accept':
+        ep.conn = handle(await request('accept', ep.listener === undefined ? {} : { conn: ep.listener }));
+        return;
+      case 'send':
+        await request('send', { conn: conn(), bytes: action.bytes });
+        return;
+      case 'recv':
+        await request('recv', {
+          conn: conn(),
+          ...(action.untilEof ? { until: 'eof' } : {}),
+          ...(action.bytes !== undefined ? { bytes: action.bytes } : {}),
+        });
+        return;
+      case 'shutdown':
+        await request('shutdown', { conn: conn(), how: action.how });
+        return;
+      case 'close':
+        await request('close', { conn: conn() });
+        return;
+      case 'close-listener':
+        if (ep.listener === undefined) throw new SpecError(`${ep.name}: close-listener before listen`);
+        await request('close', { conn: ep.listener });
+        return;
+      case 'abort':
+        await request('abort', { conn: conn() });
+        return;
+    }
+  }
+
+  private async awaitStates(states: Record<string, State>, withinMs: number, line: number): Promise<void> {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      const timelines = this.obs.timelines();
+      const missing = Object.entries(states).filter(([n, s]) => {
+        const tl = timelines[n] ?? [];
+        const at = tl.findIndex((o, i) => i >= (this.cursor.get(n) ?? 0) && o.state === s);
+        if (at < 0) return true;
+        this.cursor.set(n, at);
+        return false;
+      });
+      if (missing.length === 0) return;
+      if (Date.now() >= deadline) {
+        const now = missing.map(([n, s]) => `${n} never reached ${s} (now ${(timelines[n] ?? []).at(-1)?.state ?? 'unobserved'})`);
+        throw new AwaitTimeout(`await at line ${line} timed out after ${withinMs} ms: ${now.join('; ')}`);
+      }
+      const needSs = missing.filter(([, s]) => SS_NEEDED.has(s)).map(([n]) => n);
+      await gatherEvidence(this.obs, needSs, deadline);
+    }
+  }
+}
+
+function handle(reply: Reply): number {
+  if (typeof reply.conn !== 'number') throw new ControlError(`reply without a connection handle: ${JSON.stringify(reply)}`);
+  return reply.conn;
+}

@@ -1,0 +1,67 @@
+import type { Lab } from '../lab/lab.js';
+import { fuse } from '../observe/fusion.js';
+import { snapshot } from '../observe/sockdiag.js';
+import type { TraceSession } from '../observe/tracefs.js';
+import type { EndpointContext, SockDiagSnapshot, Timeline, TraceEvent } from '../observe/types.js';
+
+/**
+ * Everything observed in one lab so far, and the fused timelines computed
+ * from it on demand. Fusion is pure and the inputs are small, so timelines
+ * are recomputed from scratch rather than updated incrementally.
+ */
+export class Observations {
+  readonly trace: TraceEvent[] = [];
+  readonly snapshots: SockDiagSnapshot[] = [];
+  private readonly waiters = new Set<() => void>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly lab: Lab,
+    private readonly session: TraceSession,
+    readonly endpoints: EndpointContext[],
+  ) {
+    this.unsubscribe = session.subscribe(
+      endpoints.map((e) => e.addr),
+      (event) => {
+        this.trace.push(event);
+        this.notify();
+      },
+    );
+    lab.relay.onPacket(() => this.notify());
+  }
+
+  /** Resolves at the next new evidence (trace event, packet, snapshot) or after `ms`. */
+  changed(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Runs `ss` in the namespaces of the given endpoints (all by default). */
+  async snapshot(names?: string[]): Promise<void> {
+    const which = names ?? this.endpoints.map((e) => e.name);
+    const snaps = await Promise.all(which.map((n) => snapshot(this.lab.endpoint(n).ns, n)));
+    this.snapshots.push(...snaps);
+    this.notify();
+  }
+
+  timelines(): Record<string, Timeline> {
+    this.session.drain();
+    return fuse({ endpoints: this.endpoints, trace: this.trace, snapshots: this.snapshots });
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.notify();
+  }
+}

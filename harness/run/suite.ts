@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { epochOffset } from '../lab/clock.js';
+import { traceInstanceName } from '../lab/names.js';
+import { TraceSession } from '../observe/tracefs.js';
+import type { Reporter } from '../report/reporter.js';
+import type { Spec } from '../spec/types.js';
+import { Reactor } from '../sys/reactor.js';
+import type { ResolvedTarget } from '../target/definition.js';
+import { DEFAULT_TIMEOUTS, executeSpec, type Outcome, type Timeouts } from './executor.js';
+import type { RunResult, SpecResult, VerdictName } from './results.js';
+import { pcapOf, round3, segmentsOf } from './segments.js';
+
+/**
+ * A run: the specs of a suite, each in a lab of its own, `jobs` at a time,
+ * sharing one poll thread and one tracefs instance. Results go to the
+ * reporters as specs finish and come back in spec order.
+ */
+
+export interface SuiteOptions {
+  run: string;
+  specs: Spec[];
+  /** For each spec, the target of each endpoint. */
+  targetsFor: (spec: Spec) => Record<string, ResolvedTarget>;
+  jobs: number;
+  outDir: string;
+  reporter: Reporter;
+  signal: AbortSignal;
+  cwd: string;
+  version: string;
+  timeouts?: Timeouts;
+}
+
+export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  fs.mkdirSync(path.join(opts.outDir, 'pcap'), { recursive: true });
+  const reactor = new Reactor();
+  const trace = await TraceSession.open(traceInstanceName(opts.run), reactor);
+  const results: (SpecResult | undefined)[] = new Array(opts.specs.length);
+  const total = opts.specs.length;
+  let done = 0;
+  let next = 0;
+  const epoch = epochOffset();
+  await opts.reporter.onBegin?.({ run: opts.run, outDir: opts.outDir, total, jobs: opts.jobs, startedAt: startedAt.toISOString() });
+
+  const worker = async (): Promise<void> => {
+    while (next < total && !opts.signal.aborted) {
+      const index = next++;
+      const spec = opts.specs[index]!;
+      await opts.reporter.onSpecBegin?.({ id: spec.id, title: spec.title, file: path.relative(opts.cwd, spec.file), index, total });
+      const s0 = performance.now();
+      let outcome: Outcome;
+      try {
+        outcome = await executeSpec(spec, {
+          run: opts.run,
+          index,
+          reactor,
+          trace,
+          targets: opts.targetsFor(spec),
+          timeouts: opts.timeouts ?? DEFAULT_TIMEOUTS,
+          signal: opts.signal,
+        });
+      } catch (err) {
+        if (opts.signal.aborted) return;
+        outcome = { verdict: 'error', reason: `harness: ${(err as Error).message}`, endpoints: {}, packets: [], labStart: 0 };
+      }
+      const result = toResult(spec, outcome, performance.now() - s0, opts);
+      if (outcome.packets.length) {
+        result.pcap = `pcap/${spec.id}.pcap`;
+        fs.writeFileSync(path.join(opts.outDir, result.pcap), pcapOf(outcome.packets, epoch));
+      }
+      results[index] = result;
+      done++;
+      await opts.reporter.onSpecEnd?.(result, { done, total });
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, total)) }, worker));
+  } finally {
+    await trace.close();
+    await reactor.close();
+  }
+
+  const finished = results.filter((r): r is SpecResult => r !== undefined);
+  const totals: Record<string, number> = {};
+  for (const r of finished) totals[r.verdict] = (totals[r.verdict] ?? 0) + 1;
+  const run: RunResult = {
+    tool: { name: 'tcpconform', version: opts.version },
+    run: opts.run,
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    environment: { kernel: os.release(), node: process.version, timers: 'real', jobs: opts.jobs },
+    totals,
+    results: finished,
+  };
+  await opts.reporter.onEnd?.(run);
+  return run;
+}
+
+function toResult(spec: Spec, outcome: Outcome, durationMs: number, opts: SuiteOptions): SpecResult {
+  const endpoints: SpecResult['endpoints'] = {};
+  const diff: string[] = [];
+  for (const [name, e] of Object.entries(outcome.endpoints)) {
+    endpoints[name] = {
+      target: e.target,
+      role: e.role,
+      addr: e.addr,
+      expected: e.expected,
+      observed: e.observed.map((o) => ({
+        state: o.state,
+        tMs: round3((o.t - outcome.labStart) / 1000),
+        sources: o.sources,
+        ...(o.transient ? { transient: true } : {}),
+        ...(o.notes?.length ? { notes: o.notes } : {}),
+      })),
+    };
+    if (e.diff.some((l) => !l.startsWith(' '))) diff.push(`${name} (${e.role}, ${e.target}):`, ...e.diff.map((l) => `  ${l}`));
+  }
+  const result: SpecResult = {
+    spec: spec.id,
+    title: spec.title,
+    file: path.relative(opts.cwd, spec.file),
+    verdict: outcome.verdict as VerdictName,
+    durationMs: Math.round(durationMs),
+    endpoints,
+    segments: segmentsOf(outcome.packets, outcome.labStart),
+  };
+  if (outcome.reason !== undefined) result.reason = outcome.reason;
+  if (outcome.verdict !== 'pass' && diff.length) result.diff = diff.join('\n');
+  if (outcome.stderr) result.stderr = outcome.stderr;
+  return result;
+}

@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileDiagnostic, type Diagnostic } from '../spec/diagnostic.js';
+import { loadTargetFile, resolveTarget, TARGETS_DIR, type ResolvedTarget } from './definition.js';
+import { ensureReferenceBuilt } from './reference-build.js';
+
+/**
+ * Finding targets by what the user typed: a bundled target's id
+ * (`reference`) or the path of a target file.
+ */
+
+export function bundledTargetIds(): string[] {
+  try {
+    return fs
+      .readdirSync(TARGETS_DIR)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.slice(0, -'.yaml'.length))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+function targetPath(name: string, cwd: string): string {
+  if (name.includes('/') || name.endsWith('.yaml') || name.endsWith('.yml')) return path.resolve(cwd, name);
+  return path.join(TARGETS_DIR, `${name}.yaml`);
+}
+
+export async function loadTarget(
+  name: string,
+  cwd: string,
+  log?: (line: string) => void,
+): Promise<{ target?: ResolvedTarget; diagnostics: Diagnostic[] }> {
+  const file = targetPath(name, cwd);
+  if (!fs.existsSync(file)) {
+    const known = bundledTargetIds();
+    return {
+      diagnostics: [
+        fileDiagnostic(name, 'unknown-target', `no target "${name}": give a target file path or one of: ${known.join(', ') || '(none bundled)'}`),
+      ],
+    };
+  }
+  const { target, diagnostics } = loadTargetFile(file);
+  if (!target) return { diagnostics };
+  const usesReference = Object.values(target.roles).some((r) => r?.argv.some((a) => a.includes('{reference}')));
+  const referenceDir = usesReference ? (await ensureReferenceBuilt(log ? { log } : {})).dir : '';
+  return { target: resolveTarget(target, file, referenceDir), diagnostics };
+}

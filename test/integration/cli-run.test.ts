@@ -1,0 +1,171 @@
+import { Value } from '@sinclair/typebox/value';
+import fs from 'node:fs';
+import path from 'node:path';
+import { RunResultSchema, type RunResult, type SpecResult } from '../../harness/run/results.js';
+import { FIXTURES, residue, runIdOf, startTcpconform, tcpconform, tempDir } from './helpers.js';
+
+/**
+ * The real command line, run as a user would, against the bundled reference
+ * programs on the Linux kernel, in real network namespaces.
+ */
+
+function readRun(outDir: string): { dir: string; result: RunResult } {
+  const dir = fs.realpathSync(path.join(outDir, 'latest'));
+  return { dir, result: JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as RunResult };
+}
+
+function bySpec(result: RunResult, id: string): SpecResult {
+  const r = result.results.find((x) => x.spec === id);
+  if (!r) throw new Error(`no result for ${id}`);
+  return r;
+}
+
+describe('tcpconform run on the bundled suite', () => {
+  const out = tempDir('suite');
+  let exitCode: number;
+  let stdout: string;
+  let run: { dir: string; result: RunResult };
+
+  beforeAll(async () => {
+    ({ exitCode, stdout } = await tcpconform(['run', '--out', out, '--no-color']));
+    run = readRun(out);
+  });
+  afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  test('passes every spec and exits 0', () => {
+    expect(stdout).toContain('handshake.three-way');
+    expect(run.result.results.length).toBeGreaterThanOrEqual(4);
+    expect(run.result.results.map((r) => [r.spec, r.verdict])).toEqual(run.result.results.map((r) => [r.spec, 'pass']));
+    expect(exitCode).toBe(0);
+  });
+
+  test('results.json matches its schema', () => {
+    expect([...Value.Errors(RunResultSchema, run.result)].map((e) => `${e.path}: ${e.message}`)).toEqual([]);
+  });
+
+  test('the server connection shows SYN_RCVD, seen by the tracepoint', () => {
+    const b = bySpec(run.result, 'handshake.three-way').endpoints.b!;
+    const synRcvd = b.observed.find((o) => o.state === 'SYN_RCVD');
+    expect(synRcvd?.sources).toContain('tracepoint');
+    expect(b.observed.map((o) => o.state)).toEqual(['CLOSED', 'LISTEN', 'SYN_RCVD', 'ESTABLISHED']);
+  });
+
+  test('the active closer shows TIME_WAIT, seen by sock_diag', () => {
+    const a = bySpec(run.result, 'close.client-first').endpoints.a!;
+    expect(a.observed.at(-1)?.state).toBe('TIME_WAIT');
+    expect(a.observed.at(-1)?.sources).toContain('sock_diag');
+    const b = bySpec(run.result, 'close.server-first').endpoints.b!;
+    expect(b.observed.at(-1)?.state).toBe('TIME_WAIT');
+  });
+
+  test('observed times are in order and segments were recorded', () => {
+    for (const r of run.result.results) {
+      for (const e of Object.values(r.endpoints)) {
+        const times = e.observed.map((o) => o.tMs);
+        expect(times).toEqual([...times].sort((x, y) => x - y));
+      }
+      expect(r.segments[0]).toMatchObject({ from: 'a', to: 'b', flags: 'SYN', seq: 0 });
+      expect(r.segments[1]).toMatchObject({ from: 'b', to: 'a', flags: 'SYN+ACK', seq: 0, ack: 1 });
+    }
+  });
+
+  test('writes junit.xml, a pcap per spec, and points latest at the run', () => {
+    expect(fs.readFileSync(path.join(run.dir, 'junit.xml'), 'utf8')).toContain('<testcase');
+    for (const r of run.result.results) {
+      const pcap = fs.readFileSync(path.join(run.dir, r.pcap!));
+      expect(pcap.readUInt32LE(0)).toBe(0xa1b2c3d4);
+      expect(pcap.length).toBeGreaterThan(24 + 16 * r.segments.length);
+    }
+    expect(path.dirname(run.dir)).toBe(fs.realpathSync(out));
+  });
+
+  test('leaves nothing behind', () => {
+    expect(residue(runIdOf(run.dir))).toEqual({ namespaces: [], traceInstances: [], processes: [], blocks: [] });
+  });
+});
+
+describe('tcpconform run with a wrong expectation', () => {
+  test('fails with a readable diff and exit 1', async () => {
+    const out = tempDir('wrong');
+    try {
+      const r = await tcpconform(['run', path.join(FIXTURES, 'specs/wrong'), '--out', out, '--no-color']);
+      expect(r.exitCode).toBe(1);
+      expect(r.stdout).toContain('fail');
+      expect(r.stdout).toContain('- SYN_RCVD');
+      expect(r.stdout).toMatch(/ {2}ESTABLISHED/);
+      const { result } = readRun(out);
+      expect(result.results[0]).toMatchObject({ verdict: 'fail' });
+      expect(result.results[0]!.diff).toContain('- SYN_RCVD');
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('tcpconform with bad input', () => {
+  test.each([
+    ['yaml-syntax.yaml', 'yaml-syntax'],
+    ['unknown-state.yaml', 'unknown-state'],
+    ['illegal-transition.yaml', 'illegal-transition'],
+  ])('%s: exit 2 with file:line:col and the code', async (file, code) => {
+    const spec = path.join(FIXTURES, 'specs/bad', file);
+    for (const cmd of ['run', 'validate']) {
+      const r = await tcpconform([cmd, spec]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`${file.replace('.', '\\.')}:\\d+:\\d+: error\\[${code}\\]`));
+      expect(r.stderr).toContain('^');
+      expect(r.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
+    }
+  });
+
+  test.each([
+    [['run', '--jobs', '0'], /--jobs takes a whole number/],
+    [['run', '--reporter', 'nope'], /--reporter: .*console/],
+    [['run', '--grep', 'no-such-spec-anywhere'], /no specs to run/],
+    [['run', '--target', 'no-such-target'], /unknown-target.*reference/],
+    [['run', 'no/such/path'], /no-such-path/],
+    [['frobnicate'], /unknown command/],
+  ])('%j: exit 2 with a message', async (args, message) => {
+    const r = await tcpconform(args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  test('validate accepts the bundled suite', async () => {
+    const r = await tcpconform(['validate']);
+    expect(r.stdout).toMatch(/\d+ spec\(s\) in \d+ file\(s\): valid/);
+    expect(r.exitCode).toBe(0);
+  });
+
+  test('without root: exit 3 saying what is needed', async () => {
+    const r = await tcpconform(['run', '--out', tempDir('nonroot')], { user: 'nobody' });
+    expect(r.stderr).toContain('not running as root');
+    expect(r.exitCode).toBe(3);
+  });
+});
+
+describe('tcpconform run interrupted', () => {
+  test('SIGINT mid-run removes everything and exits 130', async () => {
+    const out = tempDir('sigint');
+    try {
+      const child = startTcpconform(['run', '--out', out, '--jobs', '2', '--no-color']);
+      // Wait until the run has created its first namespace, then interrupt it.
+      let run: string | undefined;
+      for (let i = 0; i < 400 && !run; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        const ns = fs.existsSync('/run/netns') ? fs.readdirSync('/run/netns') : [];
+        const dirs = fs.existsSync(out) ? fs.readdirSync(out).filter((d) => d !== 'latest') : [];
+        const id = dirs[0] ? runIdOf(dirs[0]) : undefined;
+        if (id && ns.some((n) => n.startsWith(`tcpconform-${id}-`))) run = id;
+      }
+      expect(run).toBeDefined();
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.stderr).toContain('interrupted');
+      expect(r.exitCode).toBe(130);
+      expect(residue(run!)).toEqual({ namespaces: [], traceInstances: [], processes: [], blocks: [] });
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,71 @@
+import { execa, type ResultPromise } from 'execa';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Helpers for tests that run the real command line against real kernel endpoints. */
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = path.join(ROOT, 'bin/tcpconform.js');
+export const FIXTURES = path.join(ROOT, 'test/fixtures');
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function tcpconform(args: string[], opts: { cwd?: string; user?: string } = {}): Promise<CliResult> {
+  const cmd = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
+  const r = await execa(cmd[0]!, cmd.slice(1), { cwd: opts.cwd ?? ROOT, reject: false, stdin: 'ignore', timeout: 120_000 });
+  return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts the CLI without waiting for it, for tests that signal it. */
+export function startTcpconform(args: string[], cwd = ROOT): ResultPromise<{ reject: false; stdin: 'ignore'; buffer: true }> {
+  return execa(process.execPath, [BIN, ...args], { cwd, reject: false, stdin: 'ignore', buffer: true });
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `tcpconform-test-${prefix}-`));
+}
+
+/** Everything a run with id `run` could have left on the machine. */
+export function residue(run: string): { namespaces: string[]; traceInstances: string[]; processes: number[]; blocks: string[] } {
+  const namespaces = safeList('/run/netns').filter((n) => n.startsWith(`tcpconform-${run}-`));
+  const traceInstances = ['/sys/kernel/tracing/instances', '/sys/kernel/debug/tracing/instances'].flatMap((d) =>
+    safeList(d).filter((n) => n === `tcpconform-${run}`),
+  );
+  const processes = safeList('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').includes(`TCPCONFORM_RUN=${run}`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  const blocks = safeList('/run/tcpconform/blocks').filter((b) => {
+    try {
+      return (JSON.parse(fs.readFileSync(`/run/tcpconform/blocks/${b}`, 'utf8')) as { run: string }).run === run;
+    } catch {
+      return false;
+    }
+  });
+  return { namespaces, traceInstances, processes, blocks };
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** The run id is the last part of the run folder name `<stamp>-<id>`. */
+export function runIdOf(runDir: string): string {
+  return path.basename(runDir).split('-').at(-1)!;
+}
