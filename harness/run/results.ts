@@ -64,6 +64,13 @@ export const SegmentSchema = Type.Object(
     seq: Type.Number({ description: 'Sequence number relative to the sender\'s ISN' }),
     ack: Type.Number({ description: 'Acknowledgment number relative to the receiver\'s ISN (0 without ACK)' }),
     len: Type.Number({ description: 'Payload length in bytes' }),
+    fault: Type.Optional(
+      Type.Union(
+        [Type.Literal('dropped'), Type.Literal('held'), Type.Literal('delayed'), Type.Literal('duplicated'), Type.Literal('injected')],
+        { description: 'What the relay did with this segment under a wire rule; absent when it passed untouched' },
+      ),
+    ),
+    releasedMs: Type.Optional(Type.Number({ description: 'For held or delayed segments: when the relay let it through' })),
   },
   { additionalProperties: false },
 );
@@ -80,6 +87,11 @@ export const SpecResultSchema = Type.Object(
     endpoints: Type.Record(Type.String(), EndpointResultSchema),
     segments: Type.Array(SegmentSchema, { description: 'Every TCP segment the relay carried, in order' }),
     pcap: Type.Optional(Type.String({ description: 'pcap file of this spec, relative to the run folder' })),
+    disagreements: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'Where the wire-inferred and the kernel-observed timelines of an endpoint differ, and why',
+      }),
+    ),
     stderr: Type.Optional(
       Type.Record(Type.String(), Type.String(), { description: 'Tail of each target process\'s stderr, on error' }),
     ),
@@ -101,6 +113,22 @@ export const RunResultSchema = Type.Object(
       jobs: Type.Number(),
     }),
     totals: Type.Record(Type.String(), Type.Number(), { description: 'Count of each verdict' }),
+    coverage: Type.Optional(
+      Type.Object(
+        {
+          states: Type.Record(Type.String(), Type.Array(Type.String()), {
+            description: 'Each RFC 9293 state, with the ids of the passing specs in which an endpoint was observed in it',
+          }),
+          transitions: Type.Record(Type.String(), Type.Array(Type.String()), {
+            description: 'Each RFC 9293 transition (FROM->TO), with the ids of the passing specs that observed it',
+          }),
+          unreachable: Type.Record(Type.String(), Type.String(), {
+            description: 'Transitions the sockets API cannot produce, with the reason (not counted as missed)',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     results: Type.Array(SpecResultSchema),
   },
   { additionalProperties: false },

@@ -184,7 +184,7 @@ export async function compileProgram(opts: CompileOptions): Promise<void> {
   const name = path.basename(opts.output);
   const temp = path.join(path.dirname(opts.output), `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   const args = [...preset, ...REFERENCE_CFLAGS, '-o', temp, ...opts.sources];
-  opts.log?.(`compiling ${name}: ${[command, ...args].join(' ')}`);
+  opts.log?.(`building ${name} with ${command} (${path.relative(process.cwd(), path.dirname(opts.output)) || '.'})`);
   try {
     const result = await execa(command, args, { reject: false, stdin: 'ignore', all: true });
     if (result.failed) {
