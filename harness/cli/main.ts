@@ -36,6 +36,7 @@ export async function main(io: Io): Promise<number> {
     .option('-r, --reporter <names>', 'reporters, comma-separated: console, json, junit', 'console,json,junit')
     .option('-o, --out <dir>', 'folder for reports; each run writes <dir>/<run>/ and <dir>/latest', 'reports')
     .option('-t, --target <target>', 'target (bundled id or target file) that fills every endpoint', 'reference')
+    .option('--real-timers', "keep the kernel's protocol timers (default: shortened inside the labs, see docs/specs.md)")
     .option('--no-color', 'no colors in console output')
     .action(async (paths: string[], opts: RunFlags) => {
       code = await runCommand(io, paths.length ? paths : [SPECS_DIR], opts, version());
@@ -82,6 +83,7 @@ export interface RunFlags {
   reporter: string;
   out: string;
   target: string;
+  realTimers?: boolean;
   color: boolean;
 }
 

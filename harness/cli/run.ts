@@ -83,6 +83,7 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
     signal,
     cwd: io.cwd,
     version,
+    timers: flags.realTimers ? 'real' : 'short',
   });
   try {
     updateLatest(reportsDir, runDirName);

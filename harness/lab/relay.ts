@@ -1,20 +1,32 @@
 import fs from 'node:fs';
 import type { Micros } from '../observe/types.js';
+import { decodePacket } from '../packet/tcp.js';
 import type { Reactor } from '../sys/reactor.js';
 import { monoNow } from './clock.js';
+import { FaultEngine, type FaultRule } from './faults.js';
 
 /**
  * The harness on the wire: every IP packet one endpoint's TUN device emits
- * is recorded and written into the other endpoint's TUN device. Writing a
- * packet runs the receiving namespace's TCP input inside the write call, so
- * the order of packets here is the order the stacks processed them.
+ * is recorded and, unless a wire rule says otherwise, written into the other
+ * endpoint's TUN device. Writing a packet runs the receiving namespace's TCP
+ * input inside the write call, so the order of deliveries here is the order
+ * in which the stacks processed them.
  */
 
+export type Fault = 'dropped' | 'held' | 'delayed' | 'duplicated' | 'reordered' | 'injected';
+
 export interface WirePacket {
+  /** When the relay read it from the sender. */
   t: Micros;
   from: string;
   to: string;
   data: Buffer;
+  /** What a wire rule did with it; absent when it went straight through. */
+  fault?: Fault;
+  /** The rule responsible. */
+  rule?: string;
+  /** When it was written into the receiver (undefined: never). */
+  delivered?: Micros;
 }
 
 export interface RelayPort {
@@ -26,15 +38,26 @@ const MAX_PACKET = 65536;
 
 export class Relay {
   readonly packets: WirePacket[] = [];
+  readonly faults = new FaultEngine();
   private readonly listeners = new Set<(p: WirePacket) => void>();
   private readonly buf = Buffer.alloc(MAX_PACKET);
+  private readonly ports: Map<string, RelayPort>;
+  private readonly held = new Map<string, WirePacket[]>();
+  /** Per sender: a segment waiting for the next one from the same sender to overtake it. */
+  private readonly reordering = new Map<string, WirePacket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
   private started = false;
 
   constructor(
     private readonly reactor: Reactor,
     private readonly a: RelayPort,
     private readonly b: RelayPort,
-  ) {}
+  ) {
+    this.ports = new Map([
+      [a.endpoint, a],
+      [b.endpoint, b],
+    ]);
+  }
 
   start(): void {
     if (this.started) return;
@@ -43,13 +66,29 @@ export class Relay {
     this.reactor.add(this.b.fd, () => this.drain(this.b, this.a));
   }
 
-  /** Called for every packet after it has been delivered. */
+  /** Called for every packet the relay delivers, after the receiver has processed it. */
   onPacket(listener: (p: WirePacket) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  startRule(rule: FaultRule): void {
+    this.faults.start(rule);
+  }
+
+  /** Ends a rule (or `all`) and delivers, in arrival order, what it held. */
+  release(name: string): void {
+    const ended = this.faults.end(name);
+    const due = ended
+      .flatMap((n) => this.held.get(n) ?? [])
+      .sort((x, y) => x.t - y.t);
+    for (const n of ended) this.held.delete(n);
+    for (const p of due) this.deliver(p);
+  }
+
   async stop(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     if (!this.started) return;
     this.started = false;
     await Promise.all([this.reactor.remove(this.a.fd), this.reactor.remove(this.b.fd)]);
@@ -68,14 +107,67 @@ export class Relay {
       if (n <= 0) return;
       const packet: WirePacket = { t: monoNow(), from: from.endpoint, to: to.endpoint, data: Buffer.from(this.buf.subarray(0, n)) };
       this.packets.push(packet);
-      try {
-        fs.writeSync(to.fd, packet.data);
-      } catch (err) {
-        // The receiving device is gone or full: the packet is lost on the wire, as it would be.
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'EAGAIN' && code !== 'EIO' && code !== 'EBADF') throw err;
-      }
-      for (const listener of this.listeners) listener(packet);
+      this.route(packet);
     }
+  }
+
+  /** Applies the first matching wire rule; non-TCP packets always pass. */
+  private route(packet: WirePacket): void {
+    const seg = decodePacket(packet.data);
+    const rule = seg && this.faults.decide(packet.from, seg);
+    const waiting = this.reordering.get(packet.from);
+    if (!rule) {
+      this.deliver(packet);
+      if (waiting) {
+        this.reordering.delete(packet.from);
+        this.deliver(waiting);
+      }
+      return;
+    }
+    packet.rule = rule.name;
+    switch (rule.action) {
+      case 'drop':
+        packet.fault = 'dropped';
+        return;
+      case 'hold':
+        packet.fault = 'held';
+        this.held.set(rule.name, [...(this.held.get(rule.name) ?? []), packet]);
+        return;
+      case 'delay': {
+        packet.fault = 'delayed';
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          if (this.started) this.deliver(packet);
+        }, rule.ms ?? 0);
+        this.timers.add(timer);
+        return;
+      }
+      case 'duplicate': {
+        this.deliver(packet);
+        const copy: WirePacket = { ...packet, t: monoNow(), fault: 'duplicated' };
+        this.packets.push(copy);
+        this.deliver(copy);
+        return;
+      }
+      case 'reorder':
+        packet.fault = 'reordered';
+        if (waiting) this.deliver(waiting);
+        this.reordering.set(packet.from, packet);
+        return;
+    }
+  }
+
+  private deliver(packet: WirePacket): void {
+    const to = this.ports.get(packet.to);
+    if (!to) return;
+    try {
+      fs.writeSync(to.fd, packet.data);
+      packet.delivered = monoNow();
+    } catch (err) {
+      // The receiving device is gone or full: the packet is lost on the wire, as it would be.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EAGAIN' && code !== 'EIO' && code !== 'EBADF') throw err;
+    }
+    for (const listener of this.listeners) listener(packet);
   }
 }

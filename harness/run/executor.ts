@@ -2,7 +2,9 @@ import { Lab } from '../lab/lab.js';
 import type { State } from '../model/states.js';
 import type { TraceSession } from '../observe/tracefs.js';
 import type { EndpointContext, Timeline } from '../observe/types.js';
-import type { Action, Spec, Step } from '../spec/types.js';
+import { matchesPattern, type FaultRule } from '../lab/faults.js';
+import { decodePacket } from '../packet/tcp.js';
+import type { Action, SegmentMatch, Spec, Step } from '../spec/types.js';
 import type { Reactor } from '../sys/reactor.js';
 import { ControlError, type Reply } from '../target/control.js';
 import type { ResolvedTarget } from '../target/definition.js';
@@ -35,8 +37,24 @@ export interface ExecuteContext {
   /** The target that fills each endpoint. */
   targets: Record<string, ResolvedTarget>;
   timeouts: Timeouts;
+  /** short: protocol timers shortened in the lab (see SHORT_TIMERS); real: the kernel's defaults. */
+  timers: 'short' | 'real';
   signal: AbortSignal;
 }
+
+/**
+ * Timers shortened inside lab namespaces in the default mode. None of them
+ * changes which transitions happen, only how long a spec waits for them:
+ * how long an orphaned FIN_WAIT_2 lives, and how often SYN and SYN-ACK are
+ * retransmitted before the stack gives up. Retransmission timeouts of data
+ * and FIN are left alone: shortening them invites spurious retransmissions
+ * on a loaded machine, which would make segment counts vary.
+ */
+export const SHORT_TIMERS = {
+  'net.ipv4.tcp_fin_timeout': 3,
+  'net.ipv4.tcp_synack_retries': 1,
+  'net.ipv4.tcp_syn_retries': 2,
+};
 
 export interface EndpointOutcome {
   target: string;
@@ -57,7 +75,7 @@ export interface Outcome {
 }
 
 /** Which states only sock_diag shows on Linux: awaiting them means polling ss. */
-const SS_NEEDED: ReadonlySet<State> = new Set(['SYN_RCVD', 'TIME_WAIT', 'FIN_WAIT_2', 'CLOSED']);
+const SS_NEEDED: ReadonlySet<State> = new Set(['LISTEN', 'SYN_RCVD', 'TIME_WAIT', 'FIN_WAIT_2', 'CLOSED']);
 
 /** Longest wait between two `ss` samples when nothing happens on the wire. */
 const SS_RESAMPLE_MS = 50;
@@ -81,7 +99,13 @@ interface Endpoint {
 export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outcome> {
   const names = Object.keys(spec.endpoints);
   if (names.length !== 2) throw new SpecError(`a spec needs exactly two endpoints for now, ${spec.id} has ${names.length}`);
-  const lab = await Lab.create({ run: ctx.run, index: ctx.index, endpoints: [names[0]!, names[1]!], reactor: ctx.reactor });
+  const lab = await Lab.create({
+    run: ctx.run,
+    index: ctx.index,
+    endpoints: [names[0]!, names[1]!],
+    reactor: ctx.reactor,
+    ...(ctx.timers === 'short' ? { sysctls: SHORT_TIMERS } : {}),
+  });
   const endpoints = new Map<string, Endpoint>(
     names.map((n) => [n, { name: n, role: spec.endpoints[n]!.role, target: ctx.targets[n]!, chain: Promise.resolve() }]),
   );
@@ -125,6 +149,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
         });
       }),
     );
+    for (const rule of spec.wire) lab.relay.startRule(rule);
     const player = new StepPlayer(spec, lab, endpoints, obs, ctx);
     for (const step of spec.steps) {
       ctx.signal.throwIfAborted();
@@ -203,19 +228,39 @@ class StepPlayer {
   ) {}
 
   async play(step: Step): Promise<void> {
-    if (step.kind === 'await') return this.awaitStates(step.states, step.withinMs ?? this.ctx.timeouts.awaitMs, step.pos.line);
-    const ep = this.endpoints.get(step.endpoint)!;
-    const run = ep.chain.then(() => this.act(ep, step.action));
-    ep.chain = run;
-    // accept and recv finish when the peer acts: the next step goes on at
-    // once, and the endpoint's own next action waits for them.
-    if (step.action.op !== 'accept' && step.action.op !== 'recv') await run;
-    else run.catch(() => {});
+    switch (step.kind) {
+      case 'await':
+        return this.awaitStates(step.states, step.segment, step.withinMs ?? this.ctx.timeouts.awaitMs, step.pos.line);
+      case 'wire':
+        return this.lab.relay.startRule(step.rule);
+      case 'release':
+        return this.lab.relay.release(step.rule);
+      case 'action': {
+        const ep = this.endpoints.get(step.endpoint)!;
+        const run = ep.chain.then(() => this.act(ep, step.action));
+        ep.chain = run;
+        // accept and recv finish when the peer acts: the next step goes on at
+        // once, and the endpoint's own next action waits for them.
+        if (step.action.op !== 'accept' && step.action.op !== 'recv') await run;
+        else run.catch(() => {});
+      }
+    }
   }
 
   /** Waits for every action still in flight (accept, recv). */
   async finish(): Promise<void> {
     await Promise.all([...this.endpoints.values()].map((ep) => ep.chain));
+  }
+
+  private deliveredMatching(segment: SegmentMatch): number {
+    const rule: FaultRule = { action: 'hold', name: 'await', match: segment };
+    let n = 0;
+    for (const p of this.lab.relay.packets) {
+      if (p.delivered === undefined) continue;
+      const seg = decodePacket(p.data);
+      if (seg && matchesPattern(rule, p.from, seg)) n++;
+    }
+    return n;
   }
 
   private async act(ep: Endpoint, action: Action): Promise<void> {
@@ -233,9 +278,13 @@ class StepPlayer {
         ep.listener = handle(await request('listen', { addr: me.addr, port: this.lab.port, backlog: 16 }));
         return;
       case 'connect': {
-        const server = [...this.endpoints.values()].find((e) => e.role === 'server' && e !== ep);
-        if (!server) throw new SpecError(`${ep.name}: connect needs a server endpoint`);
-        ep.conn = handle(await request('connect', { addr: this.lab.endpoint(server.name).addr, port: this.lab.port }));
+        const peer = [...this.endpoints.values()].find((e) => e !== ep);
+        if (!peer) throw new SpecError(`${ep.name}: connect needs another endpoint`);
+        // The reply comes at once (wait: false) so that a spec can act while
+        // the handshake is held up on the wire. Two clients connecting to each
+        // other from the same port is a simultaneous open.
+        const simultaneous = peer.role === 'client' ? { bind_addr: me.addr, bind_port: this.lab.port } : {};
+        ep.conn = handle(await request('connect', { addr: this.lab.endpoint(peer.name).addr, port: this.lab.port, wait: false, ...simultaneous }));
         return;
       }
       case 'accept':
@@ -267,20 +316,24 @@ class StepPlayer {
     }
   }
 
-  private async awaitStates(states: Record<string, State>, withinMs: number, line: number): Promise<void> {
+  private async awaitStates(states: Record<string, State>, segment: SegmentMatch | undefined, withinMs: number, line: number): Promise<void> {
     const deadline = Date.now() + withinMs;
     for (;;) {
+      const delivered = segment ? this.deliveredMatching(segment) : 0;
+      const segmentMissing = segment !== undefined && delivered < (segment.nth ?? 1);
       const timelines = this.obs.timelines();
       const missing = Object.entries(states).filter(([n, s]) => {
         const tl = timelines[n] ?? [];
-        const at = tl.findIndex((o, i) => i >= (this.cursor.get(n) ?? 0) && o.state === s);
+        // From the last state awaited (inclusive), past the leading CLOSED.
+        const at = tl.findIndex((o, i) => i >= (this.cursor.get(n) ?? 1) && o.state === s);
         if (at < 0) return true;
         this.cursor.set(n, at);
         return false;
       });
-      if (missing.length === 0) return;
+      if (missing.length === 0 && !segmentMissing) return;
       if (Date.now() >= deadline) {
         const now = missing.map(([n, s]) => `${n} never reached ${s} (now ${(timelines[n] ?? []).at(-1)?.state ?? 'unobserved'})`);
+        if (segmentMissing) now.push(`${delivered} matching segment(s) from ${segment.from} delivered, waited for ${segment.nth ?? 1}`);
         throw new AwaitTimeout(`await at line ${line} timed out after ${withinMs} ms: ${now.join('; ')}`);
       }
       const needSs = missing.filter(([, s]) => SS_NEEDED.has(s)).map(([n]) => n);

@@ -13,21 +13,23 @@ export class Observations {
   readonly trace: TraceEvent[] = [];
   readonly snapshots: SockDiagSnapshot[] = [];
   private readonly waiters = new Set<() => void>();
-  private readonly unsubscribe: () => void;
+  private readonly unsubscribe: (() => void)[];
 
   constructor(
     private readonly lab: Lab,
     private readonly session: TraceSession,
     readonly endpoints: EndpointContext[],
   ) {
-    this.unsubscribe = session.subscribe(
-      endpoints.map((e) => e.addr),
-      (event) => {
-        this.trace.push(event);
-        this.notify();
-      },
-    );
-    lab.relay.onPacket(() => this.notify());
+    this.unsubscribe = [
+      session.subscribe(
+        endpoints.map((e) => e.addr),
+        (event) => {
+          this.trace.push(event);
+          this.notify();
+        },
+      ),
+      lab.relay.onPacket(() => this.notify()),
+    ];
   }
 
   /** Resolves at the next new evidence (trace event, packet, snapshot) or after `ms`. */
@@ -57,11 +59,17 @@ export class Observations {
 
   timelines(): Record<string, Timeline> {
     this.session.drain();
-    return fuse({ endpoints: this.endpoints, trace: this.trace, snapshots: this.snapshots });
+    const fused = fuse({ endpoints: this.endpoints, trace: this.trace, snapshots: this.snapshots });
+    // An endpoint that never had a socket stayed in CLOSED all along: say so
+    // rather than show nothing (e.g. a server that never listens).
+    for (const e of this.endpoints) {
+      if (!fused[e.name]?.length) fused[e.name] = [{ state: 'CLOSED', t: this.lab.startedAt, sources: [], notes: ['no-socket'] }];
+    }
+    return fused;
   }
 
   close(): void {
-    this.unsubscribe();
+    for (const u of this.unsubscribe) u();
     this.notify();
   }
 }

@@ -66,11 +66,21 @@ export const SegmentSchema = Type.Object(
     len: Type.Number({ description: 'Payload length in bytes' }),
     fault: Type.Optional(
       Type.Union(
-        [Type.Literal('dropped'), Type.Literal('held'), Type.Literal('delayed'), Type.Literal('duplicated'), Type.Literal('injected')],
+        [
+          Type.Literal('dropped'),
+          Type.Literal('held'),
+          Type.Literal('delayed'),
+          Type.Literal('duplicated'),
+          Type.Literal('reordered'),
+          Type.Literal('injected'),
+        ],
         { description: 'What the relay did with this segment under a wire rule; absent when it passed untouched' },
       ),
     ),
-    releasedMs: Type.Optional(Type.Number({ description: 'For held or delayed segments: when the relay let it through' })),
+    rule: Type.Optional(Type.String({ description: 'The wire rule that applied' })),
+    releasedMs: Type.Optional(
+      Type.Number({ description: 'For held, delayed or reordered segments: when the relay delivered it' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -17,7 +17,7 @@ export function segmentsOf(packets: readonly WirePacket[], labStart: number): Se
     if (seg.flags.syn && !isn.has(p.from)) isn.set(p.from, seg.seq);
     const ownIsn = isn.get(p.from);
     const peerIsn = isn.get(p.to);
-    out.push({
+    const result: SegmentResult = {
       tMs: round3((p.t - labStart) / 1000),
       from: p.from,
       to: p.to,
@@ -25,7 +25,11 @@ export function segmentsOf(packets: readonly WirePacket[], labStart: number): Se
       seq: ownIsn === undefined ? seg.seq : seqDiff(seg.seq, ownIsn),
       ack: !seg.flags.ack ? 0 : peerIsn === undefined ? seg.ack : seqDiff(seg.ack, peerIsn),
       len: seg.payload.length,
-    });
+    };
+    if (p.fault) result.fault = p.fault;
+    if (p.rule) result.rule = p.rule;
+    if (p.fault && p.fault !== 'dropped' && p.delivered !== undefined) result.releasedMs = round3((p.delivered - labStart) / 1000);
+    out.push(result);
   }
   return out;
 }

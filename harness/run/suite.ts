@@ -30,6 +30,7 @@ export interface SuiteOptions {
   cwd: string;
   version: string;
   timeouts?: Timeouts;
+  timers: 'short' | 'real';
 }
 
 export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
@@ -60,6 +61,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
           trace,
           targets: opts.targetsFor(spec),
           timeouts: opts.timeouts ?? DEFAULT_TIMEOUTS,
+          timers: opts.timers,
           signal: opts.signal,
         });
       } catch (err) {
@@ -92,7 +94,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
     run: opts.run,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - t0),
-    environment: { kernel: os.release(), node: process.version, timers: 'real', jobs: opts.jobs },
+    environment: { kernel: os.release(), node: process.version, timers: opts.timers, jobs: opts.jobs },
     totals,
     results: finished,
   };

@@ -18,7 +18,7 @@ export const SPEC_ID_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
 export const ENDPOINT_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
 
 /** Words that step forms and expect entries use or will use; no endpoint may be called so. */
-export const RESERVED_NAMES = ['await', 'within', 'release', 'hold', 'drop', 'all', 'wire', 'segments'] as const;
+export const RESERVED_NAMES = ['await', 'within', 'release', 'hold', 'drop', 'delay', 'duplicate', 'reorder', 'all', 'wire', 'segment', 'segments'] as const;
 
 /** An endpoint name that is not a reserved word: what keys endpoints, expect and action steps. */
 const ENDPOINT_KEY_PATTERN = `^(?!(?:${RESERVED_NAMES.join('|')})$)${ENDPOINT_NAME_PATTERN.slice(1)}`;
@@ -47,7 +47,13 @@ export const ACTION_ROLES: Partial<Record<ActionName, readonly Role[]>> = {
   connect: ['client'],
 };
 
-export const TOP_LEVEL_KEYS = ['id', 'title', 'refs', 'description', 'endpoints', 'steps', 'expect'] as const;
+export const TOP_LEVEL_KEYS = ['id', 'title', 'refs', 'description', 'endpoints', 'wire', 'steps', 'expect'] as const;
+
+/** What the relay can do to a matching segment. */
+export const WIRE_ACTIONS = ['hold', 'drop', 'delay', 'duplicate', 'reorder'] as const;
+export const RULE_KEYS = ['from', 'flags', 'data', 'nth', 'count', 'name'];
+export const RULE_NAME_PATTERN = '^[a-z][a-z0-9_-]*$';
+export const MAX_DELAY_MS = 60_000;
 export const REQUIRED_TOP_LEVEL_KEYS = ['id', 'title', 'endpoints', 'steps', 'expect'] as const;
 
 const literals = <T extends string>(values: readonly T[], description: string): TUnion<TLiteral<T>[]> =>
@@ -104,13 +110,37 @@ export const ActionStepSchema = Type.Record(EndpointName, ActionSchema, {
   description: 'One action on one endpoint, keyed by the endpoint name: `a: connect`',
 });
 
+const ruleFields = {
+  from: Type.String({ pattern: ENDPOINT_KEY_PATTERN, description: 'The endpoint whose segments the rule applies to' }),
+  flags: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z]{3}(\\+[A-Za-z]{3})*$',
+      description: 'Flags joined by +, e.g. FIN+ACK. SYN, FIN, RST and ACK must match exactly; PSH, URG, ECE and CWR are required when named',
+    }),
+  ),
+  data: Type.Optional(Type.Boolean({ description: 'true: only segments with payload; false: only segments without' })),
+  nth: Type.Optional(Type.Integer({ minimum: 1, description: 'Only the nth matching segment, counted from when the rule starts' })),
+  count: Type.Optional(Type.Integer({ minimum: 1, description: 'At most this many segments' })),
+  name: Type.Optional(Type.String({ pattern: RULE_NAME_PATTERN, description: 'Name for release (default: <action>-<n>)' })),
+};
+
 export const AwaitStepSchema = Type.Object(
   {
-    await: Type.Record(EndpointName, StateNameSchema, {
-      minProperties: 1,
-      additionalProperties: false,
-      description: 'Wait until each named endpoint has reached the given state, which must be in its expected list',
-    }),
+    await: Type.Object(
+      {
+        segment: Type.Optional(
+          Type.Object(
+            { from: ruleFields.from, flags: ruleFields.flags, data: ruleFields.data, nth: ruleFields.nth },
+            { additionalProperties: false, description: 'Also wait until the relay has delivered such a segment (the nth since the start, default the first)' },
+          ),
+        ),
+      },
+      {
+        minProperties: 1,
+        additionalProperties: StateNameSchema,
+        description: 'Wait until each named endpoint has reached the given state, which must be in its expected list',
+      },
+    ),
     within: Type.Optional(
       Type.Integer({
         minimum: 1,
@@ -122,7 +152,34 @@ export const AwaitStepSchema = Type.Object(
   { additionalProperties: false, title: 'Await step', description: 'Wait for states: `await: { a: ESTABLISHED }`' },
 );
 
-export const StepSchema = Type.Union([AwaitStepSchema, ActionStepSchema], {
+
+const rule = (action: string, description: string, extra: Record<string, ReturnType<typeof Type.Integer>> = {}) =>
+  Type.Object(
+    { [action]: Type.Object({ ...ruleFields, ...extra }, { additionalProperties: false, description }) },
+    { additionalProperties: false, description },
+  );
+
+export const WireRuleSchema = Type.Union(
+  [
+    rule('hold', 'Hold matching segments until a release step delivers them'),
+    rule('drop', 'Drop matching segments (lost on the wire)'),
+    rule('delay', 'Deliver matching segments after ms milliseconds', {
+      ms: Type.Integer({ minimum: 1, maximum: MAX_DELAY_MS, description: 'How long each segment is held back' }),
+    }),
+    rule('duplicate', 'Deliver matching segments twice'),
+    rule('reorder', 'Deliver each matching segment after the next segment from the same endpoint'),
+  ],
+  { description: 'A wire rule: what the relay does to matching segments' },
+);
+
+export const ReleaseStepSchema = Type.Object(
+  {
+    release: Type.String({ description: 'A rule name, or all: deliver what it holds, in order, and end it' }),
+  },
+  { additionalProperties: false, title: 'Release step', description: 'End a wire rule: `release: all`' },
+);
+
+export const StepSchema = Type.Union([AwaitStepSchema, ReleaseStepSchema, WireRuleSchema, ActionStepSchema], {
   description: 'One step, in order: an action on one endpoint, or an await',
 });
 
@@ -152,6 +209,7 @@ export const SpecFileSchema = Type.Object(
       additionalProperties: false,
       description: `The endpoints, by name (lower case, e.g. a and b), ${MAX_ENDPOINTS} at most`,
     }),
+    wire: Type.Optional(Type.Array(WireRuleSchema, { description: 'Wire rules active from the start, applied by the relay' })),
     steps: Type.Array(StepSchema, { minItems: 1, description: 'What happens, in order' }),
     expect: Type.Record(
       EndpointName,

@@ -4,7 +4,8 @@ import { clip, type Entry, type NodeReader, type Value } from './nodes.js';
 import { ACTION_NAMES, ACTION_ROLES, BARE_ACTIONS, MAPPING_ACTIONS, MAX_BYTES, MAX_WITHIN_MS, SHUTDOWN_HOWS, type Role } from './schema.js';
 import type { SpecScope } from './scope.js';
 import { closest, didYouMean } from './suggest.js';
-import type { Action, Step } from './types.js';
+import type { Action, SegmentMatch, Step, WireAction } from './types.js';
+import { checkRule, checkSegmentAwait, isWireAction } from './wire.js';
 
 /**
  * The `steps` list: each item exactly one action on one declared endpoint
@@ -61,6 +62,14 @@ class StepChecker {
     }
     const awaitEntry = entries.find((e) => e.key === 'await');
     if (awaitEntry) return this.awaitStep(node, entries, awaitEntry);
+    const first = entries[0]!;
+    if (first.key === 'release' || isWireAction(first.key)) {
+      for (const extra of entries.slice(1)) r.report(extra.keyNode, 'bad-step', `a ${first.key} step has only ${first.key}; put anything else in its own step`);
+      if (entries.length > 1) return undefined;
+      if (first.key === 'release') return this.releaseStep(node, first);
+      const rule = checkRule(this.scope, first.key as WireAction, first.keyNode, first.value, this.scope.rules.size + 1);
+      return rule && { kind: 'wire', rule, pos: r.pos(node) };
+    }
 
     let action: { endpoint: string; action: Action } | undefined;
     let ok = true;
@@ -110,7 +119,13 @@ class StepChecker {
       return undefined;
     }
     const states: Record<string, State> = {};
+    let segment: SegmentMatch | undefined;
     for (const e of targets) {
+      if (e.key === 'segment') {
+        segment = checkSegmentAwait(this.scope, e.keyNode, e.value);
+        if (!segment) ok = false;
+        continue;
+      }
       if (!this.scope.isDeclared(e.key)) {
         this.scope.unknownEndpoint(e.keyNode, e.key);
         ok = false;
@@ -125,8 +140,24 @@ class StepChecker {
     }
     if (!ok) return undefined;
     const step: Step = { kind: 'await', states, pos: r.pos(node) };
+    if (segment) step.segment = segment;
     if (withinMs !== undefined) step.withinMs = withinMs;
     return step;
+  }
+
+  private releaseStep(node: YAMLMap, entry: Entry): Step | undefined {
+    const name = this.r.string(entry.value, 'release', 'a rule name or all', entry.keyNode);
+    if (name === undefined) return undefined;
+    if (name !== 'all' && !this.scope.rules.has(name)) {
+      const known = [...this.scope.rules.keys()];
+      this.r.report(
+        this.r.deref(entry.value),
+        'unknown-rule',
+        `no wire rule named "${clip(name)}" before this step${didYouMean(closest(name, known))}; ${known.length ? `rules: ${known.join(', ')}, or all` : 'no rules are defined yet'}`,
+      );
+      return undefined;
+    }
+    return { kind: 'release', rule: name, pos: this.r.pos(node) };
   }
 
   /** Whether `endpoint` can still reach `state` after its earlier awaits; reports why not. */
@@ -134,7 +165,8 @@ class StepChecker {
     const list = this.scope.expected.get(endpoint);
     if (!list) return true; // its expected list has problems of its own, reported there
     const last = this.cursor.get(endpoint);
-    const at = list.indexOf(state, last?.index ?? 0);
+    // The leading CLOSED is where every endpoint starts, not something to wait for.
+    const at = list.indexOf(state, last?.index ?? 1);
     if (at !== -1) {
       this.cursor.set(endpoint, { index: at, state });
       return true;

@@ -28,9 +28,42 @@ export type Action =
   | { op: 'close-listener' }
   | { op: 'abort' };
 
+/**
+ * Which segments a wire rule applies to. `flags` compares SYN, FIN, RST and
+ * ACK exactly and requires any other flag it names (PSH, URG, ECE, CWR).
+ */
+export interface SegmentMatch {
+  from: string;
+  /** Normalized flag names, e.g. ['FIN', 'ACK']. */
+  flags?: string[];
+  /** true: only segments with payload; false: only segments without. */
+  data?: boolean;
+  /** Only the nth matching segment (from 1), counted from when the rule starts. */
+  nth?: number;
+  /** At most this many segments (after nth, if given). */
+  count?: number;
+}
+
+export type WireAction = 'hold' | 'drop' | 'delay' | 'duplicate' | 'reorder';
+
+/** A fault the relay applies to matching segments (docs/specs.md "Wire rules"). */
+export interface WireRule {
+  action: WireAction;
+  /** For `release`; defaults to `<action>-<index>` in the spec. */
+  name: string;
+  match: SegmentMatch;
+  /** For delay: how long each matching segment is held back. */
+  ms?: number;
+  pos: Pos;
+}
+
 export type Step =
   | { kind: 'action'; endpoint: string; action: Action; pos: Pos }
-  | { kind: 'await'; states: Record<string, State>; withinMs?: number; pos: Pos };
+  | { kind: 'await'; states: Record<string, State>; segment?: SegmentMatch; withinMs?: number; pos: Pos }
+  /** A wire rule that starts at this step. */
+  | { kind: 'wire'; rule: WireRule; pos: Pos }
+  /** Ends a rule (or all): held segments are delivered in order, the rule matches no more. */
+  | { kind: 'release'; rule: string; pos: Pos };
 
 export interface EndpointSpec {
   role: Role;
@@ -45,6 +78,8 @@ export interface Spec {
   file: string;
   endpoints: Record<string, EndpointSpec>;
   steps: Step[];
+  /** Wire rules active from the start. */
+  wire: WireRule[];
   /** Per endpoint, the states it must pass through in order, starting with CLOSED. */
   expect: Record<string, State[]>;
   /** Where the spec's top-level mapping starts. */

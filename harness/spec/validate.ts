@@ -10,12 +10,14 @@ import {
   ROLES,
   SPEC_ID_PATTERN,
   TOP_LEVEL_KEYS,
+  WIRE_ACTIONS,
   type Role,
 } from './schema.js';
 import { SpecScope } from './scope.js';
 import { checkSteps } from './steps.js';
 import { closest, didYouMean } from './suggest.js';
-import type { Spec } from './types.js';
+import type { Spec, WireRule } from './types.js';
+import { checkRule, isWireAction } from './wire.js';
 
 /**
  * Checks a parsed spec's node tree and builds the `Spec`: the structure
@@ -37,7 +39,7 @@ const ID_RE = new RegExp(SPEC_ID_PATTERN);
 const NAME_RE = new RegExp(ENDPOINT_NAME_PATTERN);
 const RESERVED: ReadonlySet<string> = new Set(RESERVED_NAMES);
 /** Keys a later version will understand; named so the message can say "not yet" rather than "unknown". */
-const FUTURE_KEYS: ReadonlySet<string> = new Set(['wire', 'capabilities']);
+const FUTURE_KEYS: ReadonlySet<string> = new Set(['capabilities']);
 
 export function validateSpec(src: SourceText, doc: Document.Parsed, file: string): Validated {
   const r = new NodeReader(src, doc);
@@ -82,18 +84,20 @@ export function validateSpec(src: SourceText, doc: Document.Parsed, file: string
   const endpointsOk = ep ? checkEndpoints(scope, ep.keyNode, ep.value) : false;
   const ex = fields.get('expect');
   const expectOk = ex ? checkExpect(scope, ex.keyNode, ex.value) : false;
+  const wire = checkWire(scope, fields.get('wire'));
   const st = fields.get('steps');
   const steps = st ? checkSteps(scope, st.keyNode, st.value) : undefined;
 
   const result: Validated = { diagnostics: r.diagnostics };
   if (idNode) result.idRange = r.range(idNode);
-  if (r.diagnostics.length > 0 || id === undefined || title === undefined || !endpointsOk || !expectOk || !steps) return result;
+  if (r.diagnostics.length > 0 || id === undefined || title === undefined || !endpointsOk || !expectOk || !steps || !wire) return result;
   const spec: Spec = {
     id,
     title,
     refs: refs ?? [],
     file,
     endpoints: Object.fromEntries([...scope.declared].map(([name, role]) => [name, { role: role as Role }])),
+    wire,
     steps,
     expect: Object.fromEntries(scope.expected),
     pos: r.pos(root),
@@ -113,6 +117,36 @@ function checkRefs(r: NodeReader, f: { keyNode?: Node; value?: Value }): string[
     if (s !== undefined) out.push(s);
   }
   return out;
+}
+
+/** The top-level wire rules (none when absent); undefined when any is invalid. */
+function checkWire(scope: SpecScope, f: { keyNode: Node; value: Value } | undefined): WireRule[] | undefined {
+  if (!f) return [];
+  const r = scope.r;
+  const list = r.seq(f.value, 'wire', 'a list of rules such as - hold: { from: a, flags: FIN+ACK }', f.keyNode);
+  if (!list) return undefined;
+  const rules: WireRule[] = [];
+  let ok = true;
+  list.items.forEach((item, i) => {
+    const map = r.map(item as Value, 'a wire rule', `one of ${WIRE_ACTIONS.join(', ')}: { hold: { from: a, flags: SYN } }`);
+    const entries = map ? r.entries(map) : [];
+    const first = entries[0];
+    if (!map || !first) {
+      if (map) r.report(map, 'wrong-type', 'a wire rule is one of ' + WIRE_ACTIONS.join(', '));
+      ok = false;
+      return;
+    }
+    for (const extra of entries.slice(1)) r.report(extra.keyNode, 'bad-step', 'a wire rule has one action; write each rule as its own list item');
+    if (!isWireAction(first.key)) {
+      r.report(first.keyNode, 'unknown-key', `unknown wire rule "${clip(first.key)}"${didYouMean(closest(first.key, WIRE_ACTIONS))}; rules are ${WIRE_ACTIONS.join(', ')}`);
+      ok = false;
+      return;
+    }
+    const rule = entries.length === 1 ? checkRule(scope, first.key, first.keyNode, first.value, i + 1) : undefined;
+    if (rule) rules.push(rule);
+    else ok = false;
+  });
+  return ok ? rules : undefined;
 }
 
 /** Fills `scope.declared`; true when every endpoint is valid. */

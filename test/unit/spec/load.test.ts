@@ -167,6 +167,7 @@ describe('good specs', () => {
       title: 'The client closes first (four-way close)',
       refs: ['RFC 9293 §3.6', 'RFC 9293 Figure 5'],
       file,
+      wire: [],
       endpoints: { a: { role: 'client' }, b: { role: 'server' } },
       steps: [
         { kind: 'action', endpoint: 'b', action: { op: 'listen' }, pos: { line: 9, col: 5 } },
@@ -261,10 +262,49 @@ describe('from source text', () => {
   });
 
   test('keys of later versions are named as such', () => {
-    const r = loadSpecFile('wire.yaml', spec([...base, 'wire: []', 'steps: [b: listen]', 'expect: { a: [CLOSED], b: [CLOSED, LISTEN] }']));
+    const r = loadSpecFile('caps.yaml', spec([...base, 'capabilities: []', 'steps: [b: listen]', 'expect: { a: [CLOSED], b: [CLOSED, LISTEN] }']));
     expect(r.diagnostics.map((d) => [where(d), d.message])).toEqual([
-      ['unknown-key@6:1', '"wire" is not supported by this version of tcpconform'],
+      ['unknown-key@6:1', '"capabilities" is not supported by this version of tcpconform'],
     ]);
+  });
+
+  describe('wire rules', () => {
+    const withSteps = (wire: string[], steps: string[]) =>
+      spec([...base, ...wire, 'steps:', ...steps, 'expect:', '  a: [CLOSED, SYN_SENT, ESTABLISHED]', '  b: [CLOSED, LISTEN, SYN_RCVD, ESTABLISHED]']);
+
+    test('top-level and step rules load with defaults names, flags normalized', () => {
+      const r = loadSpecFile(
+        'w.yaml',
+        withSteps(
+          ['wire:', '  - hold: { from: a, flags: ack+syn }', '  - delay: { from: b, ms: 5, name: slow }'],
+          ['  - b: listen', '  - drop: { from: a, flags: FIN+ACK, nth: 2 }', '  - a: connect', '  - release: all', '  - await: { segment: { from: b, flags: SYN+ACK } }'],
+        ),
+      );
+      expect(r.diagnostics).toEqual([]);
+      expect(r.spec!.wire.map((w) => [w.action, w.name, w.match, w.ms])).toEqual([
+        ['hold', 'hold-1', { from: 'a', flags: ['SYN', 'ACK'] }, undefined],
+        ['delay', 'slow', { from: 'b' }, 5],
+      ]);
+      expect(r.spec!.steps[1]).toMatchObject({ kind: 'wire', rule: { action: 'drop', name: 'drop-3', match: { from: 'a', flags: ['FIN', 'ACK'], nth: 2 } } });
+      expect(r.spec!.steps[3]).toMatchObject({ kind: 'release', rule: 'all' });
+      expect(r.spec!.steps[4]).toMatchObject({ kind: 'await', states: {}, segment: { from: 'b', flags: ['SYN', 'ACK'] } });
+    });
+
+    test.each([
+      [['wire:', '  - hold: { flags: SYN }'], ['  - b: listen'], 'missing-key@7:5'],
+      [['wire:', '  - hold: { from: c }'], ['  - b: listen'], 'unknown-endpoint@7:19'],
+      [['wire:', '  - hold: { from: a, flags: SYN+BOGUS }'], ['  - b: listen'], 'bad-value@7:29'],
+      [['wire:', '  - squash: { from: a }'], ['  - b: listen'], 'unknown-key@7:5'],
+      [['wire:', '  - delay: { from: a }'], ['  - b: listen'], 'missing-key@7:5'],
+      [['wire:', '  - drop: { from: a, ms: 5 }'], ['  - b: listen'], 'unknown-key@7:22'],
+      [['wire:', '  - drop: { from: a, nth: 2, count: 3 }'], ['  - b: listen'], 'contradictory-rule@7:22'],
+      [['wire:', '  - drop: { from: a, name: x }', '  - hold: { from: b, name: x }'], ['  - b: listen'], 'duplicate-rule@8:5'],
+      [[], ['  - b: listen', '  - release: nope'], 'unknown-rule@8:14'],
+      [[], ['  - await: { segment: { from: a, size: 3 } }'], 'unknown-key@7:34'],
+    ])('%j %j: %s', (wire, steps, expected) => {
+      const r = loadSpecFile('w.yaml', withSteps(wire, steps));
+      expect(r.diagnostics.map(where)).toEqual([expected]);
+    });
   });
 
   test('without endpoints, names used elsewhere are not reported as unknown', () => {
