@@ -3,8 +3,12 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatDiagnostic, type Diagnostic } from '../spec/diagnostic.js';
 import { loadSpecs } from '../spec/load.js';
+import { cleanCommand, type CleanFlags } from './clean.js';
+import { doctorCommand } from './doctor.js';
 import { EXIT, type Io } from './io.js';
+import { REPORT_DEFAULT_REPORTERS, reportCommand, type ReportFlags } from './report.js';
 import { runCommand } from './run.js';
+import { SHOW_DEFAULT_RESULTS, showCommand, type ShowFlags } from './show.js';
 
 /**
  * `tcpconform`: the command line. Everything it reads and writes goes
@@ -33,7 +37,7 @@ export async function main(io: Io): Promise<number> {
     .argument('[paths...]', 'spec files or folders', [])
     .option('-g, --grep <pattern>', 'only specs whose id or title matches this regular expression')
     .addOption(new Option('-j, --jobs <n>', 'specs run at once').argParser(positiveInt('--jobs')))
-    .option('-r, --reporter <names>', 'reporters, comma-separated: console, json, junit', 'console,json,junit')
+    .option('-r, --reporter <names>', 'reporters, comma-separated: console, json, junit, html, markdown', 'console,json,junit,html,markdown')
     .option('-o, --out <dir>', 'folder for reports; each run writes <dir>/<run>/ and <dir>/latest', 'reports')
     .option('-t, --target <target>', 'target (bundled id or target file) that fills every endpoint', 'reference')
     .option('--real-timers', "keep the kernel's protocol timers (default: shortened inside the labs, see docs/specs.md)")
@@ -63,6 +67,44 @@ export async function main(io: Io): Promise<number> {
       const { specs, diagnostics, files } = await loadSpecs(paths.length ? paths : [SPECS_DIR], { cwd: io.cwd });
       if (printDiagnostics(io, diagnostics)) return void (code = EXIT.badInput);
       io.stdout.write(`${specs.length} spec(s) in ${files.length} file(s): valid\n`);
+    });
+
+  program
+    .command('doctor')
+    .description('check that this machine can run tcpconform, and list what earlier runs left behind')
+    .option('--json', 'print the checks as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      code = await doctorCommand(io, opts);
+    });
+
+  program
+    .command('clean')
+    .description('remove what dead runs left behind: processes, namespaces, tracefs instances, lock files')
+    .option('-n, --dry-run', 'only say what would be removed')
+    .option('--run <id>', 'only this run')
+    .action(async (opts: CleanFlags) => {
+      code = await cleanCommand(io, opts);
+    });
+
+  program
+    .command('report')
+    .description('rebuild the reports (index.html, summary.md, junit.xml, results.json) from a results file')
+    .argument('<results>', 'results.json, or the run folder holding it')
+    .option('-o, --out <dir>', 'folder for the reports (default: the folder of the results file)')
+    .option('-r, --reporter <names>', 'reporters, comma-separated: html, markdown, junit, json, console', REPORT_DEFAULT_REPORTERS)
+    .option('--no-color', 'no colors in console output')
+    .action(async (results: string, opts: ReportFlags) => {
+      code = await reportCommand(io, results, opts);
+    });
+
+  program
+    .command('show')
+    .description("print one spec's ladder diagram and state timelines from a results file")
+    .argument('<spec-id>', 'id of the spec')
+    .option('--results <path>', 'results.json, or the run folder holding it', SHOW_DEFAULT_RESULTS)
+    .option('--no-color', 'no colors')
+    .action(async (id: string, opts: ShowFlags) => {
+      code = await showCommand(io, id, opts);
     });
 
   try {

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import type { Micros } from '../observe/types.js';
-import { decodePacket } from '../packet/tcp.js';
+import { decodePacket, encodeSegment } from '../packet/tcp.js';
 import type { Reactor } from '../sys/reactor.js';
 import { monoNow } from './clock.js';
 import { FaultEngine, type FaultRule } from './faults.js';
+import { ConnectionTracker, type InjectRequest } from './tracker.js';
 
 /**
  * The harness on the wire: every IP packet one endpoint's TUN device emits
@@ -39,6 +40,7 @@ const MAX_PACKET = 65536;
 export class Relay {
   readonly packets: WirePacket[] = [];
   readonly faults = new FaultEngine();
+  readonly tracker = new ConnectionTracker();
   private readonly listeners = new Set<(p: WirePacket) => void>();
   private readonly buf = Buffer.alloc(MAX_PACKET);
   private readonly ports: Map<string, RelayPort>;
@@ -84,6 +86,14 @@ export class Relay {
       .sort((x, y) => x.t - y.t);
     for (const n of ended) this.held.delete(n);
     for (const p of due) this.deliver(p);
+  }
+
+  /** Writes a segment of the harness's own making into `req.to`, placed in the connection's sequence space. */
+  inject(req: InjectRequest): void {
+    const data = Buffer.from(encodeSegment(this.tracker.craft(req)));
+    const packet: WirePacket = { t: monoNow(), from: req.from, to: req.to, data, fault: 'injected' };
+    this.packets.push(packet);
+    this.deliver(packet);
   }
 
   async stop(): Promise<void> {
@@ -163,6 +173,8 @@ export class Relay {
     try {
       fs.writeSync(to.fd, packet.data);
       packet.delivered = monoNow();
+      const seg = decodePacket(packet.data);
+      if (seg) this.tracker.delivered(packet.from, seg);
     } catch (err) {
       // The receiving device is gone or full: the packet is lost on the wire, as it would be.
       const code = (err as NodeJS.ErrnoException).code;

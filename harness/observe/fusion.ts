@@ -29,6 +29,7 @@ export type FusionNote =
   | 'timewait-handover'
   | 'fin-wait-2-timewait'
   | 'timewait-unseen'
+  | 'timewait-gone'
   | 'one-segment'
   | 'ss-only';
 
@@ -106,6 +107,7 @@ function timeline(e: EndpointContext, events: TraceEvent[], snaps: SockDiagSnaps
   synrecvChild(drafts, c);
   synrecvRequest(drafts, c);
   timewaitHandover(drafts, c);
+  timewaitGone(drafts, c);
   ssStates(drafts, c);
   oneSegment(drafts);
   return drafts.map(finish);
@@ -394,6 +396,33 @@ function timewaitHandover(drafts: Draft[], c: Context): void {
     notes: ['timewait-handover'],
     sock: 'conn',
   });
+}
+
+// ---------------------------------------------------------------------------
+// Rule timewait-gone
+
+/**
+ * A timewait socket (TIME-WAIT, or an orphan's FIN-WAIT-2) ends without any
+ * tracepoint: when its timer expires (tcp_fin_timeout for FIN-WAIT-2, 60 s
+ * for TIME-WAIT) or when a RST kills it (RFC 9293 §3.10.7.4 TIME-WAIT, with
+ * net.ipv4.tcp_rfc1337=0). A snapshot after the last one that showed it, in
+ * which the 4-tuple is gone, gives CLOSED from sock_diag alone.
+ */
+function timewaitGone(drafts: Draft[], c: Context): void {
+  const last = drafts[drafts.length - 1];
+  const tuple = c.f.tuple;
+  if (!last || !tuple) return;
+  const inTimewait = last.state === 'TIME_WAIT' || (last.state === 'FIN_WAIT_2' && last.notes.includes('fin-wait-2-timewait'));
+  if (!inTimewait) return;
+  let lastSeen: Micros | undefined;
+  for (const snap of c.snaps) {
+    if (snap.sockets.some((s) => isSocket(s, tuple) && (s.state === 'TIME-WAIT' || isFinWait2Timewait(s)))) lastSeen = snap.t;
+  }
+  if (lastSeen === undefined) return;
+  const seenAt = lastSeen;
+  const gone = c.snaps.find((snap) => snap.t > seenAt && !snap.sockets.some((s) => isSocket(s, tuple)));
+  if (!gone) return;
+  drafts.push({ state: 'CLOSED', t: Math.max(gone.t, last.t), sources: new Set(['sock_diag']), notes: ['timewait-gone'], sock: 'conn' });
 }
 
 // ---------------------------------------------------------------------------

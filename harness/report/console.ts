@@ -1,4 +1,5 @@
 import type { RunResult, SpecResult, VerdictName } from '../run/results.js';
+import { coverageSummary } from './coverage-text.js';
 import { countVerdicts, formatDuration, stripAnsi, tailLines, VERDICT_ORDER } from './format.js';
 import type { Progress, Reporter, RunInfo, SpecInfo } from './reporter.js';
 
@@ -90,6 +91,7 @@ export class ConsoleReporter implements Reporter {
     for (const r of run.results) {
       if (r.verdict === 'fail' || r.verdict === 'error') lines.push(`  ${this.verdict(r.verdict)}  ${r.spec}  ${r.file}`);
     }
+    if (run.coverage) lines.push(...coverageSummary(run.coverage));
     if (this.outDir !== undefined) lines.push(`Reports: ${this.outDir}`);
     this.print(lines.join('\n') + '\n');
   }

@@ -104,7 +104,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     index: ctx.index,
     endpoints: [names[0]!, names[1]!],
     reactor: ctx.reactor,
-    ...(ctx.timers === 'short' ? { sysctls: SHORT_TIMERS } : {}),
+    sysctls: { ...(ctx.timers === 'short' ? SHORT_TIMERS : {}), ...spec.sysctls },
   });
   const endpoints = new Map<string, Endpoint>(
     names.map((n) => [n, { name: n, role: spec.endpoints[n]!.role, target: ctx.targets[n]!, chain: Promise.resolve() }]),
@@ -235,6 +235,15 @@ class StepPlayer {
         return this.lab.relay.startRule(step.rule);
       case 'release':
         return this.lab.relay.release(step.rule);
+      case 'inject': {
+        const to = [...this.endpoints.keys()].find((n) => n !== step.from)!;
+        const payload = step.bytes ? new Uint8Array(step.bytes).fill(0x78) : undefined;
+        try {
+          return this.lab.relay.inject({ from: step.from, to, flags: step.flags, ...(step.seqOffset !== undefined ? { seqOffset: step.seqOffset } : {}), ...(payload ? { payload } : {}) });
+        } catch (err) {
+          throw new SpecError(`inject at line ${step.pos.line}: ${(err as Error).message}`);
+        }
+      }
       case 'action': {
         const ep = this.endpoints.get(step.endpoint)!;
         const run = ep.chain.then(() => this.act(ep, step.action));
@@ -318,11 +327,17 @@ class StepPlayer {
 
   private async awaitStates(states: Record<string, State>, segment: SegmentMatch | undefined, withinMs: number, line: number): Promise<void> {
     const deadline = Date.now() + withinMs;
+    let pending = Object.entries(states);
     for (;;) {
+      // States that only sock_diag can confirm are judged on a snapshot taken
+      // now: a tracepoint CLOSE alone may still turn out to be a hand-over
+      // to a timewait socket.
+      const needSs = pending.filter(([, s]) => SS_NEEDED.has(s)).map(([n]) => n);
+      if (needSs.length) await this.obs.snapshot(needSs);
       const delivered = segment ? this.deliveredMatching(segment) : 0;
       const segmentMissing = segment !== undefined && delivered < (segment.nth ?? 1);
       const timelines = this.obs.timelines();
-      const missing = Object.entries(states).filter(([n, s]) => {
+      pending = Object.entries(states).filter(([n, s]) => {
         const tl = timelines[n] ?? [];
         // From the last state awaited (inclusive), past the leading CLOSED.
         const at = tl.findIndex((o, i) => i >= (this.cursor.get(n) ?? 1) && o.state === s);
@@ -330,14 +345,15 @@ class StepPlayer {
         this.cursor.set(n, at);
         return false;
       });
-      if (missing.length === 0 && !segmentMissing) return;
-      if (Date.now() >= deadline) {
-        const now = missing.map(([n, s]) => `${n} never reached ${s} (now ${(timelines[n] ?? []).at(-1)?.state ?? 'unobserved'})`);
+      if (pending.length === 0 && !segmentMissing) return;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const now = pending.map(([n, s]) => `${n} never reached ${s} (now ${(timelines[n] ?? []).at(-1)?.state ?? 'unobserved'})`);
         if (segmentMissing) now.push(`${delivered} matching segment(s) from ${segment.from} delivered, waited for ${segment.nth ?? 1}`);
         throw new AwaitTimeout(`await at line ${line} timed out after ${withinMs} ms: ${now.join('; ')}`);
       }
-      const needSs = missing.filter(([, s]) => SS_NEEDED.has(s)).map(([n]) => n);
-      await gatherEvidence(this.obs, needSs, deadline);
+      // The next packet or trace event, or a resample for timer-driven changes.
+      await this.obs.changed(needSs.length ? Math.min(left, SS_RESAMPLE_MS) : left);
     }
   }
 }

@@ -10,6 +10,7 @@ import { Reactor } from '../sys/reactor.js';
 import type { ResolvedTarget } from '../target/definition.js';
 import { DEFAULT_TIMEOUTS, executeSpec, type Outcome, type Timeouts } from './executor.js';
 import type { RunResult, SpecResult, VerdictName } from './results.js';
+import { coverageOf } from './coverage.js';
 import { pcapOf, round3, segmentsOf } from './segments.js';
 
 /**
@@ -96,6 +97,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
     durationMs: Math.round(performance.now() - t0),
     environment: { kernel: os.release(), node: process.version, timers: opts.timers, jobs: opts.jobs },
     totals,
+    coverage: coverageOf(finished),
     results: finished,
   };
   await opts.reporter.onEnd?.(run);

@@ -18,7 +18,7 @@ export const SPEC_ID_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
 export const ENDPOINT_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
 
 /** Words that step forms and expect entries use or will use; no endpoint may be called so. */
-export const RESERVED_NAMES = ['await', 'within', 'release', 'hold', 'drop', 'delay', 'duplicate', 'reorder', 'all', 'wire', 'segment', 'segments'] as const;
+export const RESERVED_NAMES = ['await', 'within', 'release', 'hold', 'drop', 'delay', 'duplicate', 'reorder', 'all', 'wire', 'segment', 'segments', 'inject', 'sysctls'] as const;
 
 /** An endpoint name that is not a reserved word: what keys endpoints, expect and action steps. */
 const ENDPOINT_KEY_PATTERN = `^(?!(?:${RESERVED_NAMES.join('|')})$)${ENDPOINT_NAME_PATTERN.slice(1)}`;
@@ -47,7 +47,29 @@ export const ACTION_ROLES: Partial<Record<ActionName, readonly Role[]>> = {
   connect: ['client'],
 };
 
-export const TOP_LEVEL_KEYS = ['id', 'title', 'refs', 'description', 'endpoints', 'wire', 'steps', 'expect'] as const;
+export const TOP_LEVEL_KEYS = ['id', 'title', 'refs', 'description', 'endpoints', 'sysctls', 'wire', 'steps', 'expect'] as const;
+
+/**
+ * The kernel settings a spec may change inside its lab: TCP behaviour knobs
+ * only, each a whole number. A spec cannot reach anything else.
+ */
+export const SPEC_SYSCTLS: Record<string, [number, number]> = {
+  'net.ipv4.tcp_rfc1337': [0, 1],
+  'net.ipv4.tcp_fin_timeout': [1, 3600],
+  'net.ipv4.tcp_synack_retries': [0, 255],
+  'net.ipv4.tcp_syn_retries': [1, 127],
+  'net.ipv4.tcp_max_tw_buckets': [0, 1 << 20],
+  'net.ipv4.tcp_timestamps': [0, 2],
+  'net.ipv4.tcp_sack': [0, 1],
+  'net.ipv4.tcp_window_scaling': [0, 1],
+  'net.ipv4.tcp_ecn': [0, 2],
+  'net.ipv4.tcp_syncookies': [0, 2],
+  'net.ipv4.tcp_abort_on_overflow': [0, 1],
+  'net.ipv4.tcp_orphan_retries': [0, 255],
+  'net.ipv4.tcp_retries2': [1, 255],
+};
+
+export const INJECT_KEYS = ['from', 'flags', 'seq_offset', 'bytes'];
 
 /** What the relay can do to a matching segment. */
 export const WIRE_ACTIONS = ['hold', 'drop', 'delay', 'duplicate', 'reorder'] as const;
@@ -179,7 +201,28 @@ export const ReleaseStepSchema = Type.Object(
   { additionalProperties: false, title: 'Release step', description: 'End a wire rule: `release: all`' },
 );
 
-export const StepSchema = Type.Union([AwaitStepSchema, ReleaseStepSchema, WireRuleSchema, ActionStepSchema], {
+export const InjectStepSchema = Type.Object(
+  {
+    inject: Type.Object(
+      {
+        from: ruleFields.from,
+        flags: Type.String({ pattern: '^[A-Za-z]{3}(\\+[A-Za-z]{3})*$', description: 'Flags of the segment, e.g. RST or FIN+ACK' }),
+        seq_offset: Type.Optional(
+          Type.Integer({ description: 'Added to the sequence number the receiver expects next (default 0: exactly in window)' }),
+        ),
+        bytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1400, description: 'Payload length' })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  {
+    additionalProperties: false,
+    title: 'Inject step',
+    description: 'The harness sends a segment as if from an endpoint, placed in the connection: `inject: { from: b, flags: RST }`',
+  },
+);
+
+export const StepSchema = Type.Union([AwaitStepSchema, ReleaseStepSchema, InjectStepSchema, WireRuleSchema, ActionStepSchema], {
   description: 'One step, in order: an action on one endpoint, or an await',
 });
 
@@ -209,6 +252,14 @@ export const SpecFileSchema = Type.Object(
       additionalProperties: false,
       description: `The endpoints, by name (lower case, e.g. a and b), ${MAX_ENDPOINTS} at most`,
     }),
+    sysctls: Type.Optional(
+      Type.Object(
+        Object.fromEntries(
+          Object.entries(SPEC_SYSCTLS).map(([k, [min, max]]) => [k, Type.Optional(Type.Integer({ minimum: min, maximum: max, description: `Sets ${k} in the lab's namespaces` }))]),
+        ),
+        { additionalProperties: false, description: 'Kernel TCP settings for this spec\'s lab (only these keys)' },
+      ),
+    ),
     wire: Type.Optional(Type.Array(WireRuleSchema, { description: 'Wire rules active from the start, applied by the relay' })),
     steps: Type.Array(StepSchema, { minItems: 1, description: 'What happens, in order' }),
     expect: Type.Record(

@@ -1,11 +1,11 @@
 import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
 import type { State } from '../model/states.js';
 import { clip, type Entry, type NodeReader, type Value } from './nodes.js';
-import { ACTION_NAMES, ACTION_ROLES, BARE_ACTIONS, MAPPING_ACTIONS, MAX_BYTES, MAX_WITHIN_MS, SHUTDOWN_HOWS, type Role } from './schema.js';
+import { INJECT_KEYS, ACTION_NAMES, ACTION_ROLES, BARE_ACTIONS, MAPPING_ACTIONS, MAX_BYTES, MAX_WITHIN_MS, SHUTDOWN_HOWS, type Role } from './schema.js';
 import type { SpecScope } from './scope.js';
 import { closest, didYouMean } from './suggest.js';
 import type { Action, SegmentMatch, Step, WireAction } from './types.js';
-import { checkRule, checkSegmentAwait, isWireAction } from './wire.js';
+import { checkFlags, checkRule, checkSegmentAwait, isWireAction } from './wire.js';
 
 /**
  * The `steps` list: each item exactly one action on one declared endpoint
@@ -63,10 +63,11 @@ class StepChecker {
     const awaitEntry = entries.find((e) => e.key === 'await');
     if (awaitEntry) return this.awaitStep(node, entries, awaitEntry);
     const first = entries[0]!;
-    if (first.key === 'release' || isWireAction(first.key)) {
+    if (first.key === 'release' || first.key === 'inject' || isWireAction(first.key)) {
       for (const extra of entries.slice(1)) r.report(extra.keyNode, 'bad-step', `a ${first.key} step has only ${first.key}; put anything else in its own step`);
       if (entries.length > 1) return undefined;
       if (first.key === 'release') return this.releaseStep(node, first);
+      if (first.key === 'inject') return this.injectStep(node, first);
       const rule = checkRule(this.scope, first.key as WireAction, first.keyNode, first.value, this.scope.rules.size + 1);
       return rule && { kind: 'wire', rule, pos: r.pos(node) };
     }
@@ -142,6 +143,54 @@ class StepChecker {
     const step: Step = { kind: 'await', states, pos: r.pos(node) };
     if (segment) step.segment = segment;
     if (withinMs !== undefined) step.withinMs = withinMs;
+    return step;
+  }
+
+  private injectStep(node: YAMLMap, entry: Entry): Step | undefined {
+    const r = this.r;
+    const map = r.map(entry.value, 'inject', 'a mapping such as { from: b, flags: RST }', entry.keyNode);
+    if (!map) return undefined;
+    let ok = true;
+    let from: string | undefined;
+    let flags: string | undefined;
+    let seqOffset: number | undefined;
+    let bytes: number | undefined;
+    for (const e of r.entries(map)) {
+      switch (e.key) {
+        case 'from':
+          from = r.string(e.value, 'from', 'an endpoint name', e.keyNode);
+          if (from !== undefined && !this.scope.isDeclared(from)) {
+            this.scope.unknownEndpoint(r.deref(e.value) ?? e.keyNode, from);
+            from = undefined;
+          }
+          if (from === undefined) ok = false;
+          break;
+        case 'flags': {
+          flags = checkFlags(r, e.value, e.keyNode)?.join('+');
+          if (!flags) ok = false;
+          break;
+        }
+        case 'seq_offset':
+          seqOffset = r.integer(e.value, 'seq_offset', -(2 ** 31), 2 ** 31 - 1, 'sequence numbers', e.keyNode);
+          if (seqOffset === undefined) ok = false;
+          break;
+        case 'bytes':
+          bytes = r.integer(e.value, 'bytes', 1, 1400, 'bytes', e.keyNode);
+          if (bytes === undefined) ok = false;
+          break;
+        default:
+          r.report(e.keyNode, 'unknown-key', `unknown key "${clip(e.key)}" in inject${didYouMean(closest(e.key, INJECT_KEYS))}; allowed: ${INJECT_KEYS.join(', ')}`);
+          ok = false;
+      }
+    }
+    if (ok && (from === undefined || flags === undefined)) {
+      r.report(entry.keyNode, 'missing-key', 'inject needs from (the endpoint it pretends to be) and flags');
+      ok = false;
+    }
+    if (!ok || from === undefined || flags === undefined) return undefined;
+    const step: Step = { kind: 'inject', from, flags, pos: r.pos(node) };
+    if (seqOffset !== undefined) step.seqOffset = seqOffset;
+    if (bytes !== undefined) step.bytes = bytes;
     return step;
   }
 

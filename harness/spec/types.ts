@@ -63,7 +63,9 @@ export type Step =
   /** A wire rule that starts at this step. */
   | { kind: 'wire'; rule: WireRule; pos: Pos }
   /** Ends a rule (or all): held segments are delivered in order, the rule matches no more. */
-  | { kind: 'release'; rule: string; pos: Pos };
+  | { kind: 'release'; rule: string; pos: Pos }
+  /** A segment the harness writes into the other endpoint as if `from` had sent it. */
+  | { kind: 'inject'; from: string; flags: string; seqOffset?: number; bytes?: number; pos: Pos };
 
 export interface EndpointSpec {
   role: Role;
@@ -78,6 +80,8 @@ export interface Spec {
   file: string;
   endpoints: Record<string, EndpointSpec>;
   steps: Step[];
+  /** Kernel settings applied in every namespace of the spec's lab (a fixed list, see docs/specs.md). */
+  sysctls: Record<string, number>;
   /** Wire rules active from the start. */
   wire: WireRule[];
   /** Per endpoint, the states it must pass through in order, starting with CLOSED. */

@@ -10,6 +10,7 @@ import {
   ROLES,
   SPEC_ID_PATTERN,
   TOP_LEVEL_KEYS,
+  SPEC_SYSCTLS,
   WIRE_ACTIONS,
   type Role,
 } from './schema.js';
@@ -85,18 +86,20 @@ export function validateSpec(src: SourceText, doc: Document.Parsed, file: string
   const ex = fields.get('expect');
   const expectOk = ex ? checkExpect(scope, ex.keyNode, ex.value) : false;
   const wire = checkWire(scope, fields.get('wire'));
+  const sysctls = checkSysctls(r, fields.get('sysctls'));
   const st = fields.get('steps');
   const steps = st ? checkSteps(scope, st.keyNode, st.value) : undefined;
 
   const result: Validated = { diagnostics: r.diagnostics };
   if (idNode) result.idRange = r.range(idNode);
-  if (r.diagnostics.length > 0 || id === undefined || title === undefined || !endpointsOk || !expectOk || !steps || !wire) return result;
+  if (r.diagnostics.length > 0 || id === undefined || title === undefined || !endpointsOk || !expectOk || !steps || !wire || !sysctls) return result;
   const spec: Spec = {
     id,
     title,
     refs: refs ?? [],
     file,
     endpoints: Object.fromEntries([...scope.declared].map(([name, role]) => [name, { role: role as Role }])),
+    sysctls,
     wire,
     steps,
     expect: Object.fromEntries(scope.expected),
@@ -117,6 +120,28 @@ function checkRefs(r: NodeReader, f: { keyNode?: Node; value?: Value }): string[
     if (s !== undefined) out.push(s);
   }
   return out;
+}
+
+/** The spec's kernel settings: only the listed keys, each within its range. */
+function checkSysctls(r: NodeReader, f: { keyNode: Node; value: Value } | undefined): Record<string, number> | undefined {
+  if (!f) return {};
+  const map = r.map(f.value, 'sysctls', 'a mapping such as { net.ipv4.tcp_rfc1337: 1 }', f.keyNode);
+  if (!map) return undefined;
+  const out: Record<string, number> = {};
+  let ok = true;
+  const known = Object.keys(SPEC_SYSCTLS);
+  for (const e of r.entries(map)) {
+    const range = SPEC_SYSCTLS[e.key];
+    if (!range) {
+      r.report(e.keyNode, 'unknown-key', `"${clip(e.key)}" is not a setting a spec may change${didYouMean(closest(e.key, known))}; allowed: ${known.join(', ')}`);
+      ok = false;
+      continue;
+    }
+    const v = r.integer(e.value, e.key, range[0], range[1], 'units', e.keyNode);
+    if (v === undefined) ok = false;
+    else out[e.key] = v;
+  }
+  return ok ? out : undefined;
 }
 
 /** The top-level wire rules (none when absent); undefined when any is invalid. */

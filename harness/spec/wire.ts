@@ -139,7 +139,8 @@ export function checkRule(
   return rule;
 }
 
-function checkFlags(r: NodeReader, value: Value, keyNode: Node): string[] | undefined {
+/** Flags written joined by +, in any case and order; normalized to the order results use. */
+export function checkFlags(r: NodeReader, value: Value, keyNode: Node): string[] | undefined {
   const text = r.string(value, 'flags', 'flags joined by +, e.g. SYN+ACK', keyNode);
   if (text === undefined) return undefined;
   const names = text.toUpperCase().split('+').map((f) => f.trim());

@@ -22,8 +22,4 @@ export function domId(prefix: string, name: string): string {
   return `${prefix}-${name.replace(/[^A-Za-z0-9_.-]/g, (c) => `_${c.codePointAt(0)!.toString(16)}_`)}`;
 }
 
-/** Milliseconds with the precision the observers have (µs), trailing zeros dropped. */
-export function ms(t: number): string {
-  if (!Number.isFinite(t)) return '?';
-  return (Math.round(t * 1000) / 1000).toString();
-}
+export { ms } from '../time.js';

@@ -1,5 +1,6 @@
 import type { SegmentResult, SpecResult } from '../../run/results.js';
 import { alignPaths, type RowKind } from '../paths.js';
+import { faultLabel, flagKind, segmentLabel } from '../segment-text.js';
 import { esc, ms } from './escape.js';
 
 /**
@@ -46,36 +47,9 @@ export function ladderEvents(r: SpecResult): LadderEvent[] {
   return events.sort((a, b) => a.t - b.t || (a.kind === b.kind ? a.order - b.order : a.kind === 'state' ? -1 : 1));
 }
 
-/** `SYN+ACK Seq=0 Ack=1 Len=0`, as Wireshark's info column would put it. */
-export function segmentLabel(s: SegmentResult): string {
-  const ack = s.flags.split('+').includes('ACK') ? ` Ack=${s.ack}` : '';
-  return `${s.flags} Seq=${s.seq}${ack} Len=${s.len}`;
-}
-
-export function faultLabel(s: SegmentResult): string | undefined {
-  if (!s.fault) return undefined;
-  const when = s.releasedMs !== undefined ? `, released at ${ms(s.releasedMs)} ms` : '';
-  switch (s.fault) {
-    case 'dropped':
-      return 'dropped by the relay';
-    case 'held':
-      return `held${when}`;
-    case 'delayed':
-      return `delayed${when}`;
-    case 'duplicated':
-      return 'duplicated by the relay';
-    case 'injected':
-      return 'injected by the harness';
-  }
-}
-
-/** Flag classes for colour: the most telling flag wins. */
+/** The CSS class of a segment's colour. */
 export function flagClass(flags: string): string {
-  const f = flags.split('+');
-  if (f.includes('RST')) return 'f-rst';
-  if (f.includes('SYN')) return 'f-syn';
-  if (f.includes('FIN')) return 'f-fin';
-  return 'f-ack';
+  return `f-${flagKind(flags)}`;
 }
 
 export function ladder(r: SpecResult): string {

@@ -1,7 +1,9 @@
 import type { SpecResult } from '../../run/results.js';
 import { alignPaths } from '../paths.js';
+import { niceStep, timeRange } from '../time.js';
 import { esc, ms } from './escape.js';
-import { faultLabel, flagClass, segmentLabel } from './ladder.js';
+import { faultLabel, segmentLabel } from '../segment-text.js';
+import { flagClass } from './ladder.js';
 
 /**
  * The state timelines of a spec's endpoints on one time axis, drawn to
@@ -15,29 +17,6 @@ const X1 = WIDTH - 24;
 const BAR = 24;
 const CALLOUT = 16;
 const GAP = 12;
-
-/** Round tick steps (1, 2, 5 times a power of ten) giving about `n` ticks over `span`. */
-export function niceStep(span: number, n = 7): number {
-  if (!(span > 0)) return 1;
-  const raw = span / n;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  const m = raw / p;
-  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
-}
-
-/** The time range a spec's events cover, with a margin so the last state shows as lasting. */
-export function timeRange(r: SpecResult): { t0: number; t1: number } {
-  const times = [
-    ...Object.values(r.endpoints).flatMap((e) => e.observed.map((o) => o.tMs)),
-    ...r.segments.flatMap((s) => (s.releasedMs !== undefined ? [s.tMs, s.releasedMs] : [s.tMs])),
-  ].filter(Number.isFinite);
-  if (times.length === 0) return { t0: 0, t1: 1 };
-  const lo = Math.min(...times);
-  const hi = Math.max(...times);
-  const span = Math.max(hi - lo, 1);
-  const step = niceStep(span);
-  return { t0: Math.floor(lo / step) * step, t1: hi + span * 0.06 };
-}
 
 export function timelines(r: SpecResult): string {
   const names = Object.keys(r.endpoints);
@@ -66,7 +45,7 @@ export function timelines(r: SpecResult): string {
       if (w >= full.length * 6.4 + 8) label = full;
       else if (w >= o.state.length * 6.4 + 8) label = o.state;
       else if (w >= 16) label = String(step);
-      if (label === '' || label === String(step)) callouts.push({ x: xa, label: label === '' ? `${step}` : '' });
+      if (label === '') callouts.push({ x: xa, label: String(step) });
       out.push(
         `<g class="tl-state st-${esc(o.state)} ${kind}${next ? '' : ' last'}" data-state="${esc(o.state)}" data-t="${o.tMs}">` +
           `<title>${esc(tip)}\nseen by: ${esc(o.sources.join(', ') || 'no observer')}${o.notes?.length ? `\nnotes: ${esc(o.notes.join(', '))}` : ''}</title>` +
@@ -78,7 +57,7 @@ export function timelines(r: SpecResult): string {
     // States too short to label get their step number under the bar,
     // pushed apart so that numbers never overlap.
     let lastX = -Infinity;
-    const placed = callouts.filter((c) => c.label !== '');
+    const placed = callouts;
     for (const c of placed) {
       const cx = Math.max(c.x, lastX + 14);
       lastX = cx;

@@ -1,0 +1,45 @@
+import { reap } from '../lab/reaper.js';
+import { RUN_ID } from '../lab/runs.js';
+import { EXIT, type Io } from './io.js';
+import { runState } from './residue-text.js';
+
+/**
+ * `tcpconform clean`: removes what dead runs left behind (processes,
+ * namespaces, tracefs instances, lock files) and says what it removed.
+ * Live runs are named and left alone.
+ */
+
+export interface CleanFlags {
+  dryRun?: boolean;
+  run?: string;
+}
+
+export async function cleanCommand(io: Io, flags: CleanFlags): Promise<number> {
+  if (flags.run !== undefined && !RUN_ID.test(flags.run)) {
+    io.stderr.write(`error: --run: ${JSON.stringify(flags.run)} is not a run id (6 hex digits, as in reports/<stamp>-<run>)\n`);
+    return EXIT.badInput;
+  }
+  if (process.getuid?.() !== 0 && !flags.dryRun) {
+    io.stderr.write('tcpconform cannot clean here:\n  - not running as root: namespaces and tracefs instances can only be removed by root\n    fix: run as root, e.g. `sudo npx tcpconform clean` (or look first with --dry-run)\n');
+    return EXIT.cannotRun;
+  }
+  const results = await reap({ ...(flags.dryRun ? { dryRun: true } : {}), ...(flags.run ? { run: flags.run } : {}) });
+  const verb = flags.dryRun ? 'would remove' : 'removed';
+  let removed = 0;
+  let failed = 0;
+  for (const r of results) {
+    if (r.live) {
+      io.stdout.write(`run ${r.run}: ${runState(r)}; left alone\n`);
+      continue;
+    }
+    io.stdout.write(`run ${r.run}: ${runState(r)}\n`);
+    for (const line of r.removed) io.stdout.write(`  ${verb} ${line}\n`);
+    for (const line of r.failed) io.stderr.write(`  could not remove ${line}\n`);
+    removed += r.removed.length;
+    failed += r.failed.length;
+  }
+  const dead = results.filter((r) => !r.live).length;
+  if (dead === 0) io.stdout.write(flags.run ? `nothing to clean for run ${flags.run}\n` : 'nothing to clean\n');
+  else io.stdout.write(`${verb} ${removed} item(s) of ${dead} dead run(s)${failed ? `; ${failed} could not be removed` : ''}\n`);
+  return failed ? EXIT.failed : EXIT.ok;
+}

@@ -1,0 +1,171 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { blockOwner, PREFIX, STATE_DIR } from './names.js';
+import { processStartTime, recordedRuns, RUN_ID, RUNS_DIR } from './runs.js';
+
+/**
+ * Finding what runs left on the machine, without changing anything. Only
+ * names with our exact prefix and a well-formed run id count: a namespace
+ * called `tcpconform-test` or `tcpconformx-...` is somebody else's.
+ */
+
+export const NETNS_DIR = '/run/netns';
+export const TRACEFS_ROOTS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+export const BLOCKS_DIR = path.join(STATE_DIR, 'blocks');
+
+const NAMESPACE = new RegExp(`^${PREFIX}-([0-9a-f]{6})-\\d+-[^/]+$`);
+const INSTANCE = new RegExp(`^${PREFIX}-([0-9a-f]{6})$`);
+/** A run record written aside before its rename (`registerRun`), left by a crash between the two. */
+const RECORD_TEMP = /^([0-9a-f]{6})\.(\d+)\.tmp$/;
+
+export interface ResidueProcess {
+  pid: number;
+  /** Start time (field 22 of /proc/<pid>/stat), checked again before the process is killed. */
+  start: number;
+  /** Command line, for people reading the report. */
+  command: string;
+  /** How it was recognized: TCPCONFORM_RUN in its environment, or living in one of the run's namespaces. */
+  via: 'environment' | 'namespace';
+}
+
+export interface RunResidue {
+  run: string;
+  namespaces: string[];
+  /** Absolute paths of tracefs instance directories. */
+  traceInstances: string[];
+  processes: ResidueProcess[];
+  /** Block numbers (lock file names in BLOCKS_DIR) and the PID each lock names. */
+  blocks: { block: string; pid: number }[];
+  /** Whether a run record exists (runs.ts). */
+  record: boolean;
+  /** Leftover temporary run-record files. */
+  recordTemps: string[];
+}
+
+function list(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** The tracefs roots that are mounted, each once even when both paths show the same file system. */
+export function mountedTraceRoots(): string[] {
+  return TRACEFS_ROOTS.filter((r) => fs.existsSync(path.join(r, 'instances')));
+}
+
+function emptyResidue(run: string): RunResidue {
+  return { run, namespaces: [], traceInstances: [], processes: [], blocks: [], record: false, recordTemps: [] };
+}
+
+/** Every run that left something, by run id. */
+export function scanResidue(): Map<string, RunResidue> {
+  const runs = new Map<string, RunResidue>();
+  const of = (run: string): RunResidue => {
+    let r = runs.get(run);
+    if (!r) runs.set(run, (r = emptyResidue(run)));
+    return r;
+  };
+
+  // Namespace inode -> run, so processes inside a run's namespace are found
+  // even when they dropped TCPCONFORM_RUN from their environment.
+  const nsInodes = new Map<string, string>();
+  for (const name of list(NETNS_DIR)) {
+    const m = NAMESPACE.exec(name);
+    if (!m) continue;
+    of(m[1]!).namespaces.push(name);
+    try {
+      nsInodes.set(`net:[${fs.statSync(path.join(NETNS_DIR, name)).ino}]`, m[1]!);
+    } catch {
+      // removed meanwhile
+    }
+  }
+
+  const seenInstances = new Set<string>();
+  for (const root of mountedTraceRoots()) {
+    for (const name of list(path.join(root, 'instances'))) {
+      const m = INSTANCE.exec(name);
+      if (!m) continue;
+      const dir = path.join(root, 'instances', name);
+      // /sys/kernel/debug/tracing is often the same tracefs: count the instance once.
+      const key = identity(dir);
+      if (seenInstances.has(key)) continue;
+      seenInstances.add(key);
+      of(m[1]!).traceInstances.push(dir);
+    }
+  }
+
+  for (const p of scanProcesses(nsInodes)) of(p.run).processes.push(p.process);
+
+  for (const block of list(BLOCKS_DIR)) {
+    if (!/^\d+$/.test(block)) continue;
+    const owner = blockOwner(path.join(BLOCKS_DIR, block));
+    if (owner && RUN_ID.test(owner.run)) of(owner.run).blocks.push({ block, pid: owner.pid });
+  }
+
+  for (const run of recordedRuns()) of(run).record = true;
+  for (const name of list(RUNS_DIR)) {
+    const m = RECORD_TEMP.exec(name);
+    if (m && processStartTime(Number(m[2])) === undefined) of(m[1]!).recordTemps.push(name);
+  }
+  return runs;
+}
+
+function identity(p: string): string {
+  try {
+    const st = fs.statSync(p);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return p;
+  }
+}
+
+function scanProcesses(nsInodes: Map<string, string>): { run: string; process: ResidueProcess }[] {
+  const found: { run: string; process: ResidueProcess }[] = [];
+  for (const entry of list('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    const hit = runOfProcess(pid, nsInodes);
+    if (!hit) continue;
+    const start = processStartTime(pid);
+    if (start === undefined) continue; // gone meanwhile
+    found.push({ run: hit.run, process: { pid, start, command: commandOf(pid), via: hit.via } });
+  }
+  return found;
+}
+
+/** Which run a process belongs to, if any: TCPCONFORM_RUN=<run id> in its environment, or its network namespace. */
+export function runOfProcess(pid: number, nsInodes: Map<string, string>): { run: string; via: ResidueProcess['via'] } | undefined {
+  try {
+    for (const kv of fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')) {
+      if (!kv.startsWith('TCPCONFORM_RUN=')) continue;
+      const run = kv.slice('TCPCONFORM_RUN='.length);
+      if (RUN_ID.test(run)) return { run, via: 'environment' };
+    }
+  } catch {
+    // gone, a kernel thread, or not ours to read
+  }
+  if (nsInodes.size === 0) return undefined;
+  try {
+    const run = nsInodes.get(fs.readlinkSync(`/proc/${pid}/ns/net`));
+    if (run) return { run, via: 'namespace' };
+  } catch {
+    // gone or not readable
+  }
+  return undefined;
+}
+
+function commandOf(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').slice(0, 200);
+  } catch {
+    return '?';
+  }
+}
+
+/** True when nothing is left: the figure the reaper and its tests aim at. */
+export function isEmpty(r: RunResidue): boolean {
+  return !r.namespaces.length && !r.traceInstances.length && !r.processes.length && !r.blocks.length && !r.record && !r.recordTemps.length;
+}

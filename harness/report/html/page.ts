@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import type { RunResult } from '../../run/results.js';
+import { totalsLine } from '../verdicts.js';
+import { diagramDefs } from './diagram.js';
+import { esc } from './escape.js';
+import { ladderDefs } from './ladder.js';
+import { coverageSection, environment, header, matrix, toolbar } from './overview.js';
+import { SCRIPT } from './script.js';
+import { specSection, type SpecRenderOptions } from './spec.js';
+import { STYLE } from './style.js';
+
+/**
+ * The whole report as one HTML document: styles, script and drawings
+ * inline, nothing fetched. The Content-Security-Policy says so to the
+ * browser as well: `default-src 'none'` with the inline style and script
+ * allowed by their hashes, so even text from a results file that slipped
+ * through escaping could neither load nor run anything.
+ */
+
+export interface HtmlOptions extends Partial<SpecRenderOptions> {}
+
+const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+export function htmlReport(run: RunResult, opts: HtmlOptions = {}): string {
+  const specOpts: SpecRenderOptions = { pcapBase: opts.pcapBase ?? '', stderrLines: opts.stderrLines ?? 40 };
+  const csp = [
+    "default-src 'none'",
+    `style-src ${sha256(STYLE)}`,
+    `script-src ${sha256(SCRIPT)}`,
+    // The favicon below is a data: URL, so the browser does not ask for /favicon.ico.
+    'img-src data:',
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  const specs = run.results.map((r) => specSection(r, specOpts)).join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="generator" content="${esc(`${run.tool.name} ${run.tool.version}`)}">
+<title>${esc(`tcpconform ${run.run}: ${totalsLine(run)}`)}</title>
+<link rel="icon" href="data:,">
+<style>${STYLE}</style>
+</head>
+<body>
+<a class="skip" href="#specs">Skip to the specs</a>
+${header(run)}
+<main>
+${toolbar(run)}
+<section id="overview" aria-label="Specs by target">${matrix(run)}</section>
+<section id="specs" aria-labelledby="specs-h"><h2 id="specs-h">Specs</h2>
+${diagramDefs()}${ladderDefs()}
+${specs}
+</section>
+${coverageSection(run)}
+${environment(run)}
+</main>
+<footer>Written by ${esc(`${run.tool.name} ${run.tool.version}`)} from results.json. Rebuild with <code>tcpconform report results.json</code>.</footer>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}
