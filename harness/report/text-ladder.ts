@@ -146,7 +146,7 @@ export function textLadder(r: SpecResult, opts: TextOptions): string[] {
     const hi = Math.max(a, b) - 1;
     const span = hi - lo + 1;
     const label = ` ${row.text} `;
-    const fill = Array.from({ length: span }, () => (row.dropped ? '╌' : '─'));
+    const fill: string[] = Array.from({ length: span }, () => (row.dropped ? '╌' : '─'));
     put(fill, Math.max(1, Math.floor((span - width(label)) / 2)), label);
     if (row.dropped) {
       // It stops where the relay took it.

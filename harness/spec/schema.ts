@@ -212,7 +212,7 @@ export const InjectStepSchema = Type.Object(
         ),
         bytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1400, description: 'Payload length' })),
       },
-      { additionalProperties: false },
+      { additionalProperties: false, description: 'The segment to send: from which endpoint, its flags, where in the sequence space' },
     ),
   },
   {

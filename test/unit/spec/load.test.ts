@@ -167,6 +167,7 @@ describe('good specs', () => {
       title: 'The client closes first (four-way close)',
       refs: ['RFC 9293 §3.6', 'RFC 9293 Figure 5'],
       file,
+      sysctls: {},
       wire: [],
       endpoints: { a: { role: 'client' }, b: { role: 'server' } },
       steps: [

@@ -1,0 +1,170 @@
+import { execa, type ResultPromise } from 'execa';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { reap, survey } from '../../harness/lab/reaper.js';
+import { mountedTraceRoots } from '../../harness/lab/residue.js';
+import { processStartTime, registerRun, RUNS_DIR, unregisterRun } from '../../harness/lab/runs.js';
+
+/**
+ * The reaper on hand-made residue: a dead run's leftovers of every kind are
+ * removed, and nothing of a live run, nor anything that only looks like
+ * ours, is touched.
+ */
+
+const BLOCKS = '/run/tcpconform/blocks';
+
+function runId(): string {
+  return crypto.randomBytes(3).toString('hex');
+}
+
+/** A PID that certainly belonged to a process that is gone now. */
+async function deadPid(): Promise<number> {
+  const r = await execa('true');
+  return r.pid!;
+}
+
+function traceRoot(): string {
+  const root = mountedTraceRoots()[0];
+  if (!root) throw new Error('tracefs is not mounted: run `tcpconform run` once, or mount it');
+  return root;
+}
+
+/** A process inside namespace `ns` that waits forever, with or without TCPCONFORM_RUN. */
+function sleeper(ns: string, run: string | undefined): ResultPromise {
+  // `ip netns exec` execs sleep, so the PID we hold is the sleeper's own.
+  return execa('ip', ['netns', 'exec', ns, '/bin/sleep', '600'], {
+    env: run ? { TCPCONFORM_RUN: run } : { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+    extendEnv: run !== undefined,
+    reject: false,
+    stdin: 'ignore',
+  });
+}
+
+async function waitFor(pid: number, ns: string): Promise<void> {
+  const inode = `net:[${fs.statSync(`/run/netns/${ns}`).ino}]`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/ns/net`) === inode) return;
+    } catch {
+      // not there yet
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`pid ${pid} never entered ${ns}`);
+}
+
+describe('reaper on hand-made residue', () => {
+  const dead = runId();
+  const live = runId();
+  const reused = runId();
+  const heldBlock = runId();
+  const notOurs = ['tcpconform-zzzzzz-0-a', `tcpconformx-${runId()}-0-a`, `tcpconform-${runId()}`];
+  const made: { ns: string[]; dirs: string[]; files: string[]; procs: ResultPromise[] } = { ns: [], dirs: [], files: [], procs: [] };
+
+  const addNs = async (name: string) => {
+    await execa('ip', ['netns', 'add', name]);
+    made.ns.push(name);
+  };
+  const addInstance = (name: string) => {
+    const dir = path.join(traceRoot(), 'instances', name);
+    fs.mkdirSync(dir);
+    made.dirs.push(dir);
+    return dir;
+  };
+  const addFile = (file: string, body: string) => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, body);
+    made.files.push(file);
+  };
+
+  afterAll(async () => {
+    for (const p of made.procs) if (p.pid && processStartTime(p.pid) !== undefined) p.kill('SIGKILL');
+    await Promise.all(made.procs);
+    unregisterRun(live);
+    for (const ns of made.ns) await execa('ip', ['netns', 'delete', ns], { reject: false });
+    for (const d of made.dirs) if (fs.existsSync(d)) fs.rmdirSync(d);
+    for (const f of made.files) fs.rmSync(f, { force: true });
+  });
+
+  test('removes a dead run entirely and leaves the rest alone', async () => {
+    // A dead run: two namespaces, an instance with events enabled, a block
+    // lock naming a dead PID, and two processes in its namespace: one with
+    // TCPCONFORM_RUN, one that dropped its environment.
+    await addNs(`tcpconform-${dead}-0-a`);
+    await addNs(`tcpconform-${dead}-0-b`);
+    const deadDir = addInstance(`tcpconform-${dead}`);
+    fs.writeFileSync(path.join(deadDir, 'events/sock/inet_sock_set_state/enable'), '1');
+    addFile(path.join(BLOCKS, '99990'), JSON.stringify({ pid: await deadPid(), run: dead }));
+    const withEnv = sleeper(`tcpconform-${dead}-0-a`, dead);
+    const withoutEnv = sleeper(`tcpconform-${dead}-0-b`, undefined);
+    made.procs.push(withEnv, withoutEnv);
+    await waitFor(withEnv.pid!, `tcpconform-${dead}-0-a`);
+    await waitFor(withoutEnv.pid!, `tcpconform-${dead}-0-b`);
+
+    // A live run, owned by this process through its run record.
+    registerRun(live);
+    await addNs(`tcpconform-${live}-0-a`);
+    addInstance(`tcpconform-${live}`);
+    const liveProc = sleeper(`tcpconform-${live}-0-a`, live);
+    made.procs.push(liveProc);
+    await waitFor(liveProc.pid!, `tcpconform-${live}-0-a`);
+
+    // A record whose PID is alive but whose start time is not that process's: the PID was reused.
+    addFile(path.join(RUNS_DIR, reused), JSON.stringify({ pid: process.pid, start: processStartTime(process.pid)! + 1 }));
+    await addNs(`tcpconform-${reused}-0-a`);
+
+    // No record, but a block lock held by a running process: live.
+    addFile(path.join(BLOCKS, '99991'), JSON.stringify({ pid: process.pid, run: heldBlock }));
+    await addNs(`tcpconform-${heldBlock}-0-a`);
+
+    // Names that only look like ours.
+    await addNs(notOurs[0]!);
+    await addNs(notOurs[1]!);
+    addInstance(notOurs[2]!);
+
+    const before = new Map(survey().map((s) => [s.run, s]));
+    expect(before.get(dead)).toMatchObject({ live: false, namespaces: expect.arrayContaining([`tcpconform-${dead}-0-a`]) });
+    expect(before.get(dead)!.processes.map((p) => [p.pid, p.via]).sort()).toEqual(
+      [
+        [withEnv.pid, 'environment'],
+        [withoutEnv.pid, 'namespace'],
+      ].sort(),
+    );
+    expect(before.get(live)).toMatchObject({ live: true });
+    expect(before.get(reused)).toMatchObject({ live: false });
+    expect(before.get(heldBlock)).toMatchObject({ live: true });
+
+    // A dry run changes nothing.
+    const dry = await reap({ dryRun: true, run: dead });
+    expect(dry).toHaveLength(1);
+    expect(dry[0]!.removed).toEqual(expect.arrayContaining([`namespace tcpconform-${dead}-0-a`, `tracefs instance ${deadDir}`]));
+    expect(fs.existsSync(deadDir)).toBe(true);
+
+    const results = new Map((await reap()).map((r) => [r.run, r]));
+    console.log(JSON.stringify(results.get(dead), null, 1), fs.readdirSync(BLOCKS));
+    expect(results.get(dead)).toMatchObject({ live: false, failed: [] });
+    expect(results.get(reused)).toMatchObject({ live: false, failed: [] });
+    expect(results.get(live)).toMatchObject({ live: true, removed: [] });
+    expect(results.get(heldBlock)).toMatchObject({ live: true, removed: [] });
+
+    // The dead run is gone, all of it.
+    expect(survey().find((s) => s.run === dead)).toBeUndefined();
+    expect(fs.existsSync(`/run/netns/tcpconform-${dead}-0-a`)).toBe(false);
+    expect(fs.existsSync(deadDir)).toBe(false);
+    expect(fs.existsSync(path.join(BLOCKS, '99990'))).toBe(false);
+    expect((await withEnv).signal).toBe('SIGKILL');
+    expect((await withoutEnv).signal).toBe('SIGKILL');
+    expect(fs.existsSync(path.join(RUNS_DIR, reused))).toBe(false);
+
+    // Everything else is still there.
+    expect(processStartTime(liveProc.pid!)).toBeDefined();
+    expect(fs.existsSync(`/run/netns/tcpconform-${live}-0-a`)).toBe(true);
+    expect(fs.existsSync(path.join(traceRoot(), 'instances', `tcpconform-${live}`))).toBe(true);
+    expect(fs.existsSync(path.join(RUNS_DIR, live))).toBe(true);
+    expect(fs.existsSync(`/run/netns/tcpconform-${heldBlock}-0-a`)).toBe(true);
+    expect(fs.existsSync(path.join(BLOCKS, '99991'))).toBe(true);
+    for (const ns of notOurs.slice(0, 2)) expect(fs.existsSync(`/run/netns/${ns}`)).toBe(true);
+    expect(fs.existsSync(path.join(traceRoot(), 'instances', notOurs[2]!))).toBe(true);
+  });
+});
