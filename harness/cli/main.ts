@@ -40,6 +40,7 @@ export async function main(io: Io): Promise<number> {
     .option('-r, --reporter <names>', 'reporters, comma-separated: console, json, junit, html, markdown', 'console,json,junit,html,markdown')
     .option('-o, --out <dir>', 'folder for reports; each run writes <dir>/<run>/ and <dir>/latest', 'reports')
     .option('-t, --target <target>', 'target (bundled id or target file) that fills every endpoint', 'reference')
+    .addOption(new Option('--ip <version>', 'IP version the specs run over').choices(['4', '6', 'both']).default('4'))
     .option('--real-timers', "keep the kernel's protocol timers (default: shortened inside the labs, see docs/specs.md)")
     .option('--no-color', 'no colors in console output')
     .action(async (paths: string[], opts: RunFlags) => {
@@ -126,6 +127,7 @@ export interface RunFlags {
   out: string;
   target: string;
   realTimers?: boolean;
+  ip: '4' | '6' | 'both';
   color: boolean;
 }
 

@@ -84,6 +84,7 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
     cwd: io.cwd,
     version,
     timers: flags.realTimers ? 'real' : 'short',
+    families: flags.ip === 'both' ? [4, 6] : [Number(flags.ip) as 4 | 6],
   });
   try {
     updateLatest(reportsDir, runDirName);

@@ -16,8 +16,9 @@ export async function showCommand(io: Io, id: string, flags: ShowFlags): Promise
   const loaded = await loadResults(io, flags.results);
   if (!loaded.ok) return loaded.code;
   const ids = loaded.run.results.map((r) => r.spec);
-  const result = loaded.run.results.find((r) => r.spec === id);
-  if (!result) {
+  // A spec run over IPv4 and IPv6 has a result for each: show them all.
+  const matches = loaded.run.results.filter((r) => r.spec === id);
+  if (matches.length === 0) {
     const near = closest(id, ids);
     const containing = ids.filter((s) => s.includes(id));
     const hint = near ? `; did you mean ${near}?` : containing.length > 0 ? `; specs containing it: ${containing.join(', ')}` : '';
@@ -27,6 +28,7 @@ export async function showCommand(io: Io, id: string, flags: ShowFlags): Promise
   }
   const columns = (io.stdout as { columns?: number }).columns;
   const width = columns ? Math.max(20, Math.min(100, columns - 16)) : undefined;
-  io.stdout.write(renderSpecText(result, { color: flags.color && io.stdout.isTTY === true, width }));
+  const color = flags.color && io.stdout.isTTY === true;
+  io.stdout.write(matches.map((r) => renderSpecText(r, { color, width })).join('\n'));
   return EXIT.ok;
 }

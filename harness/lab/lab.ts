@@ -3,7 +3,7 @@ import { sysClose } from '../sys/libc.js';
 import type { Reactor } from '../sys/reactor.js';
 import { monoNow } from './clock.js';
 import { addNamespace, deleteNamespace, insideNamespace, ipBatch, openTun, writeSysctls } from './netns.js';
-import { blockAddress4, claimBlock, namespaceName, releaseBlock, tunName } from './names.js';
+import { blockAddress4, blockAddress6, claimBlock, namespaceName, releaseBlock, tunName } from './names.js';
 import { Relay } from './relay.js';
 
 /**
@@ -28,12 +28,24 @@ export interface LabOptions {
   reactor: Reactor;
   /** Extra sysctls set in every namespace of the lab. */
   sysctls?: Record<string, string | number>;
+  /** The connection's address family. */
+  family: 4 | 6;
 }
 
-/** Sysctls every lab namespace gets: IPv4 only for now, so no IPv6 autoconfiguration noise on the wire. */
-const BASE_SYSCTLS = {
-  'net.ipv6.conf.all.disable_ipv6': 1,
-  'net.ipv6.conf.default.disable_ipv6': 1,
+/**
+ * Sysctls every lab namespace gets. IPv4 labs switch IPv6 off; IPv6 labs
+ * keep it but generate no link-local address and take no router
+ * advertisements, so nothing but the spec's own traffic is on the wire.
+ */
+const BASE_SYSCTLS: Record<4 | 6, Record<string, number>> = {
+  4: { 'net.ipv6.conf.all.disable_ipv6': 1, 'net.ipv6.conf.default.disable_ipv6': 1 },
+  6: {
+    'net.ipv6.conf.default.addr_gen_mode': 1,
+    'net.ipv6.conf.all.accept_ra': 0,
+    'net.ipv6.conf.default.accept_ra': 0,
+    'net.ipv6.conf.all.accept_dad': 0,
+    'net.ipv6.conf.default.accept_dad': 0,
+  },
 };
 
 export class Lab {
@@ -66,7 +78,7 @@ export class Lab {
       const specs = opts.endpoints.map((name, i) => ({
         name,
         ns: namespaceName(opts.run, opts.index, name),
-        addr: blockAddress4(block, i + 1),
+        addr: opts.family === 6 ? blockAddress6(block, i + 1) : blockAddress4(block, i + 1),
       }));
       await Promise.all(
         specs.map(async (s) => {
@@ -77,7 +89,7 @@ export class Lab {
       );
       const endpoints: LabEndpoint[] = specs.map((s, i) => {
         const fd = insideNamespace(s.ns, () => {
-          writeSysctls({ ...BASE_SYSCTLS, ...opts.sysctls });
+          writeSysctls({ ...BASE_SYSCTLS[opts.family], ...opts.sysctls });
           return openTun(ifname);
         });
         made[i]!.fd = fd;
@@ -86,11 +98,12 @@ export class Lab {
       await Promise.all(
         endpoints.map((e, i) => {
           const peer = endpoints[1 - i]!;
+          const plen = opts.family === 6 ? 128 : 32;
           return ipBatch(e.ns, [
             'link set lo up',
             `link set ${ifname} up txqueuelen 10000`,
-            `addr add ${e.addr}/32 dev ${ifname}`,
-            `route add ${peer.addr}/32 dev ${ifname}`,
+            `addr add ${e.addr}/${plen} dev ${ifname}${opts.family === 6 ? ' nodad' : ''}`,
+            `route add ${peer.addr}/${plen} dev ${ifname}`,
           ]);
         }),
       );

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { formatIPv6, parseIPv6 } from '../packet/addr.js';
 
 /**
  * Names and addresses of everything a run creates. One prefix and the run id
@@ -44,8 +45,9 @@ export function blockAddress4(block: number, host: number): string {
   return `198.${18 + (n >> 16)}.${(n >> 8) & 0xff}.${n & 0xff}`;
 }
 
+/** In the canonical form (RFC 5952) the kernel prints, so tracepoint addresses compare as strings. */
 export function blockAddress6(block: number, host: number): string {
-  return `2001:2::${block.toString(16)}:${host.toString(16)}`;
+  return formatIPv6(parseIPv6(`2001:2::${block.toString(16)}:${host.toString(16)}`)!);
 }
 
 function blockDir(): string {

@@ -83,8 +83,11 @@ export type WireTimeline = WireState[];
  * - `close-reset`: a close was answered with RST rather than FIN (data was
  *   left unread, RFC 9293 §3.6.1 SHLD-3).
  * - `silent`: the endpoint never acted, sent or received anything.
+ * - `rst-after-fin`: in this state (CLOSE_WAIT, LAST_ACK, CLOSING) a RST came
+ *   with SEQ = RCV.NXT - 1, the peer's FIN. RFC 9293 drops it (it is outside
+ *   the window); Linux resets on it (`tcp_reset_check()`).
  */
-export type WireNote = 'listen-inferred' | 'crossed' | 'close-reset' | 'silent';
+export type WireNote = 'listen-inferred' | 'crossed' | 'close-reset' | 'silent' | 'rst-after-fin';
 
 // ---------------------------------------------------------------- events
 
@@ -633,7 +636,10 @@ function noteWscale(tcb: Tcb, seg: Segment): void {
 function receiveSynchronized(tcb: Tcb, seg: Segment, t: Micros): void {
   // First check: sequence number, after trimming what lies before RCV.NXT.
   const part = acceptable(tcb, seg);
-  if (!part) return;
+  if (!part) {
+    if (seg.flags.rst) noteRstAfterFin(tcb, seg);
+    return;
+  }
   // Second check: RST. As RFC 5961 §3.2 (adopted by §3.10.7.4), only an exact
   // RCV.NXT resets; another in-window RST earns a challenge ACK.
   if (seg.flags.rst) {
@@ -652,6 +658,18 @@ function receiveSynchronized(tcb: Tcb, seg: Segment, t: Micros): void {
   if (!receiveAck(tcb, seg, part, t)) return;
   // Seventh and eighth checks: text, then FIN.
   if (receiveText(tcb, part)) receiveFin(tcb, t);
+}
+
+/**
+ * A RST on the peer's FIN (SEQ = RCV.NXT - 1) after that FIN is out of the
+ * window, so §3.10.7.4 drops it. The current entry records that it came:
+ * some stacks reset on it, and the kernel comparison needs the evidence.
+ */
+function noteRstAfterFin(tcb: Tcb, seg: Segment): void {
+  const afterFin = tcb.state === 'CLOSE_WAIT' || tcb.state === 'LAST_ACK' || tcb.state === 'CLOSING';
+  const current = tcb.timeline.at(-1);
+  if (!afterFin || seg.seq !== seqAdd(tcb.rcvNxt, -1) || !current) return;
+  if (!current.notes?.includes('rst-after-fin')) current.notes = [...(current.notes ?? []), 'rst-after-fin'];
 }
 
 interface Part {
@@ -836,8 +854,12 @@ export interface TimelineEntry {
  *   snapshot saw the timewait socket (fusion note `timewait-unseen`), while the
  *   wire shows the endpoint still in FIN_WAIT_2: the connection went on as a
  *   FIN-WAIT-2 timewait socket.
+ * - `rst-after-fin`: the kernel's CLOSED on a RST with SEQ = RCV.NXT - 1
+ *   after the peer's FIN, which the wire saw and RFC 9293 drops (wire note
+ *   `rst-after-fin`). Linux accepts it on purpose (`tcp_reset_check()`); it is
+ *   a documented deviation, not a disagreement of observers.
  */
-export type Allowance = 'transient' | 'timewait-end-unseen' | 'synrecv-timeout' | 'orphan-fin-wait-2';
+export type Allowance = 'transient' | 'timewait-end-unseen' | 'synrecv-timeout' | 'orphan-fin-wait-2' | 'rst-after-fin';
 
 export interface Disagreement {
   endpoint?: string;
@@ -880,7 +902,7 @@ export function compareTimelines(
   const onlyKernel = k.map((e, i) => ({ e, i })).filter(({ i }) => kernelMatched[i] === undefined);
   const onlyWire = w.map((e, i) => ({ e, i })).filter(({ i }) => wireMatched[i] === undefined);
   const out: Disagreement[] = [];
-  const ctx: AllowanceContext = { kernel: k, wire: w };
+  const ctx: AllowanceContext = { kernel: k, wire: w, kernelMatched };
   for (const { e, i } of onlyKernel) {
     const twin = onlyWire.findIndex((o) => o.e.state === e.state);
     if (twin >= 0) {
@@ -934,19 +956,23 @@ function withRule(d: Disagreement, rule: Allowance | undefined): Disagreement {
 interface AllowanceContext {
   kernel: readonly TimelineEntry[];
   wire: readonly TimelineEntry[];
+  /** Per kernel entry, the index of the wire entry aligned with it. */
+  kernelMatched: readonly (number | undefined)[];
 }
 
 /** Which allowance, if any, explains the kernel entry `i` that the wire lacks. */
-function allowanceMissingOnWire({ kernel, wire }: AllowanceContext, i: number): Allowance | undefined {
+function allowanceMissingOnWire({ kernel, wire, kernelMatched }: AllowanceContext, i: number): Allowance | undefined {
   const e = kernel[i];
   const prev = kernel[i - 1];
   const next = kernel[i + 1];
   if (!e || !prev) return undefined;
+  const prevOnWire = wire[kernelMatched[i - 1] ?? -1];
   if (e.transient && next && findTransition(prev.state, next.state)) return 'transient';
   if (e.state === 'LISTEN' && prev.state === 'SYN_RCVD' && e.notes?.includes('synrecv-request-gone')) return 'synrecv-timeout';
   if (e.state === 'CLOSED' && prev.state === 'FIN_WAIT_2' && e.notes?.includes('timewait-unseen') && wire.at(-1)?.state === 'FIN_WAIT_2') {
     return 'orphan-fin-wait-2';
   }
+  if (e.state === 'CLOSED' && prevOnWire?.notes?.includes('rst-after-fin')) return 'rst-after-fin';
   return undefined;
 }
 

@@ -456,8 +456,12 @@ function ssStates(drafts: Draft[], c: Context): void {
       const sock = isConn(s) ? 'conn' : listening && isListener(s) ? 'listener' : undefined;
       const state = fromLinux(s.state);
       if (!sock || !state) continue;
+      // ss read the socket table somewhere between its start (t) and the
+      // moment its exit was seen (tEnd); on a busy machine that can be tens
+      // of milliseconds, so the whole interval is compared.
+      const end = snap.tEnd ?? snap.t;
       const hit = drafts.find(
-        (d, i) => d.sock === sock && d.state === state && overlaps(d.t, drafts[i + 1]?.t ?? Infinity, snap.t),
+        (d, i) => d.sock === sock && d.state === state && overlaps(d.t, drafts[i + 1]?.t ?? Infinity, snap.t, end),
       );
       if (hit) hit.sources.add('sock_diag');
       else if (sock === 'conn') insertSsOnly(drafts, state, snap.t);
@@ -465,8 +469,9 @@ function ssStates(drafts: Draft[], c: Context): void {
   }
 }
 
-function overlaps(start: Micros, end: Micros, t: Micros): boolean {
-  return start <= t + SNAPSHOT_SLACK_US && t - SNAPSHOT_SLACK_US < end;
+/** Whether a state held over [start, end) and a reading somewhere in [t, tEnd] can have met. */
+function overlaps(start: Micros, end: Micros, t: Micros, tEnd: Micros = t): boolean {
+  return start <= tEnd + SNAPSHOT_SLACK_US && t - SNAPSHOT_SLACK_US < end;
 }
 
 function insertSsOnly(drafts: Draft[], state: State, t: Micros): void {

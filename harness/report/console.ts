@@ -75,7 +75,8 @@ export class ConsoleReporter implements Reporter {
     }
     const width = String(progress.total).length;
     const counter = `[${String(progress.done).padStart(width)}/${progress.total}]`;
-    const lines = [`${counter} ${this.verdict(result.verdict)}  ${result.spec}  (${formatDuration(result.durationMs)})`];
+    const ip = result.ip === 6 ? ' [IPv6]' : '';
+    const lines = [`${counter} ${this.verdict(result.verdict)}  ${result.spec}${ip}  (${formatDuration(result.durationMs)})`];
     lines.push(...this.details(result).map((l) => `    ${l}`));
     this.print(lines.join('\n') + '\n');
   }
@@ -89,7 +90,7 @@ export class ConsoleReporter implements Reporter {
     const lines = ['', parts.length > 0 ? `${head}: ${parts.join(', ')}` : `${head}: nothing ran`];
     // Repeat what needs attention, so it is not lost above a long run's scroll.
     for (const r of run.results) {
-      if (r.verdict === 'fail' || r.verdict === 'error') lines.push(`  ${this.verdict(r.verdict)}  ${r.spec}  ${r.file}`);
+      if (r.verdict === 'fail' || r.verdict === 'error') lines.push(`  ${this.verdict(r.verdict)}  ${r.spec}${r.ip === 6 ? ' [IPv6]' : ''}  ${r.file}`);
     }
     if (run.coverage) lines.push(...coverageSummary(run.coverage));
     if (this.outDir !== undefined) lines.push(`Reports: ${this.outDir}`);

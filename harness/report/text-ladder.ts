@@ -2,8 +2,8 @@ import type { SpecResult } from '../run/results.js';
 import { formatDuration, stripAnsi, tailLines } from './format.js';
 import { alignPaths, type RowKind } from './paths.js';
 import { faultLabel, flagKind, segmentLabel, type FlagKind } from './segment-text.js';
-import { ms, niceStep, timeRange } from './time.js';
-import { classifyDiffLine, targetsOf, VERDICT_LABEL } from './verdicts.js';
+import { axisLabel, ms, niceStep, timeRange } from './time.js';
+import { classifyDiffLine, ipLabel, targetsOf, VERDICT_LABEL } from './verdicts.js';
 
 /**
  * One spec in the terminal, for `tcpconform show`: the ladder of segments
@@ -41,6 +41,7 @@ export function renderSpecText(r: SpecResult, opts: TextOptions): string {
   const out: string[] = [];
   out.push(`${p('1', r.spec)}  ${p(VERDICT_STYLE[r.verdict], VERDICT_LABEL[r.verdict])}  ${r.title}`);
   const meta = [r.file, formatDuration(r.durationMs), `target ${targetsOf(r).join(', ') || '-'}`];
+  if (ipLabel(r)) meta.push(ipLabel(r));
   if (r.pcap) meta.push(r.pcap);
   out.push(p('2', meta.join(' · ')));
   if (r.reason) out.push(stripAnsi(r.reason));
@@ -113,12 +114,12 @@ export function textLadder(r: SpecResult, opts: TextOptions): string[] {
     return { name: n, sub: e ? `${e.role} ${e.addr}` : 'on the wire' };
   });
   const out: string[] = [];
-  // Lane headings: the name over its line, the role and address beside it.
+  // Lane headings beside their lines: `a: client 198.18.0.1│   │b: server 198.18.0.2`.
   heads.forEach((h, i) => {
     const col = laneCol(i);
-    const label = i === lanes.length - 1 && lanes.length > 1 ? `${h.name} ${h.sub}` : `${h.sub} ${h.name}`;
-    const start = i === lanes.length - 1 && lanes.length > 1 ? col : Math.max(timeW + 2, col - width(label) + 1);
-    put(head1, start, label);
+    const label = `${h.name}: ${h.sub}`;
+    const last = i === lanes.length - 1 && lanes.length > 1;
+    put(head1, last ? col : Math.max(timeW + 2, col - width(label) + 1), label);
   });
   out.push(p('1', head1.join('').trimEnd()));
 
@@ -147,19 +148,26 @@ export function textLadder(r: SpecResult, opts: TextOptions): string[] {
     const span = hi - lo + 1;
     const label = ` ${row.text} `;
     const fill: string[] = Array.from({ length: span }, () => (row.dropped ? '╌' : '─'));
-    put(fill, Math.max(1, Math.floor((span - width(label)) / 2)), label);
     if (row.dropped) {
-      // It stops where the relay took it.
-      const stop = Math.floor(span * 0.85);
+      // It stops where the relay took it: the label before the cross, blank after.
+      const stop = Math.max(Math.floor(span * 0.85), Math.min(span - 1, width(label) + 2));
+      const room = stop;
       if (rightward) {
+        put(fill, Math.max(1, Math.floor((room - width(label)) / 2)), label);
         fill[stop] = '✕';
         for (let k = stop + 1; k < span; k++) fill[k] = ' ';
       } else {
-        fill[span - 1 - stop] = '✕';
-        for (let k = 0; k < span - 1 - stop; k++) fill[k] = ' ';
+        const cross = span - 1 - stop;
+        put(fill, cross + 1 + Math.max(1, Math.floor((room - width(label)) / 2)), label);
+        fill[cross] = '✕';
+        for (let k = 0; k < cross; k++) fill[k] = ' ';
       }
-    } else if (rightward) fill[span - 1] = '▶';
-    else fill[0] = '◀';
+      fill.length = span;
+    } else {
+      put(fill, Math.max(1, Math.floor((span - width(label)) / 2)), label);
+      if (rightward) fill[span - 1] = '▶';
+      else fill[0] = '◀';
+    }
     if (row.injected) fill[rightward ? 0 : span - 1] = '◆';
     const plain = buf.join('');
     line = plain.slice(0, lo) + p(FLAG_STYLE[row.flag], fill.join('')) + plain.slice(hi + 1);
@@ -181,7 +189,7 @@ export function textTimelines(r: SpecResult, opts: TextOptions): string[] {
   const axis = Array.from({ length: cols + 8 }, () => ' ');
   const step = niceStep(t1 - t0, 4);
   for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
-    const label = ms(Number(t.toPrecision(12)));
+    const label = axisLabel(t);
     const c = col(t);
     if (axis.slice(c, c + label.length + 1).every((ch) => ch === ' ')) [...label].forEach((ch, k) => (axis[c + k] = ch));
   }

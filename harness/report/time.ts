@@ -29,8 +29,17 @@ export function timeRange(r: SpecResult): { t0: number; t1: number } {
   return { t0: Math.floor(lo / step) * step, t1: hi + span * 0.06 };
 }
 
-/** Milliseconds with the precision the observers have (µs), trailing zeros dropped. */
+/**
+ * Milliseconds with the precision the observers have (µs): always three
+ * decimals, so times line up in columns and 54.920 is not read as coarser
+ * than 57.425.
+ */
 export function ms(t: number): string {
   if (!Number.isFinite(t)) return '?';
-  return (Math.round(t * 1000) / 1000).toString();
+  return t.toFixed(3);
+}
+
+/** A round time on an axis, without trailing zeros: `200`, `2.5`. */
+export function axisLabel(t: number): string {
+  return String(Number(t.toPrecision(12)));
 }

@@ -63,3 +63,44 @@ export function classifyDiffLine(line: string): { kind: DiffLineKind; indent: st
   if (/^\S/.test(line)) return { kind: 'header', indent: '', text: line };
   return { kind: 'same', indent: '', text: line };
 }
+
+/**
+ * The IP version a result ran over, when the results say (a run may run
+ * every spec over IPv4 and IPv6, so one spec id can have two results).
+ * Read defensively: older results files have no such field.
+ */
+export function ipOf(r: object): 4 | 6 | undefined {
+  const v = (r as { ip?: unknown }).ip;
+  return v === 4 || v === 6 ? v : undefined;
+}
+
+/** `IPv6`, or nothing when the results do not say. */
+export function ipLabel(r: object): string {
+  const ip = ipOf(r);
+  return ip ? `IPv${ip}` : '';
+}
+
+/** A column of the targets x specs matrix: one target over one IP version. */
+export interface MatrixColumn {
+  key: string;
+  target: string;
+  ip?: 4 | 6;
+  label: string;
+}
+
+export function matrixColumns(run: RunResult): MatrixColumn[] {
+  const cols = new Map<string, MatrixColumn>();
+  for (const r of run.results) {
+    const ip = ipOf(r);
+    for (const target of targetsOf(r)) {
+      const key = `${target}\0${ip ?? ''}`;
+      if (!cols.has(key)) cols.set(key, { key, target, ip, label: ip ? `${target} · IPv${ip}` : target });
+    }
+  }
+  return [...cols.values()];
+}
+
+export function columnKeysOf(r: SpecResult): string[] {
+  const ip = ipOf(r);
+  return targetsOf(r).map((t) => `${t}\0${ip ?? ''}`);
+}

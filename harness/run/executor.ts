@@ -39,6 +39,7 @@ export interface ExecuteContext {
   timeouts: Timeouts;
   /** short: protocol timers shortened in the lab (see SHORT_TIMERS); real: the kernel's defaults. */
   timers: 'short' | 'real';
+  family: 4 | 6;
   signal: AbortSignal;
 }
 
@@ -104,6 +105,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     index: ctx.index,
     endpoints: [names[0]!, names[1]!],
     reactor: ctx.reactor,
+    family: ctx.family,
     sysctls: { ...(ctx.timers === 'short' ? SHORT_TIMERS : {}), ...spec.sysctls },
   });
   const endpoints = new Map<string, Endpoint>(

@@ -32,6 +32,8 @@ export interface SuiteOptions {
   version: string;
   timeouts?: Timeouts;
   timers: 'short' | 'real';
+  /** IP versions each spec runs over, in this order. */
+  families: (4 | 6)[];
 }
 
 export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
@@ -40,8 +42,11 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
   fs.mkdirSync(path.join(opts.outDir, 'pcap'), { recursive: true });
   const reactor = new Reactor();
   const trace = await TraceSession.open(traceInstanceName(opts.run), reactor);
-  const results: (SpecResult | undefined)[] = new Array(opts.specs.length);
-  const total = opts.specs.length;
+  // One job per spec and IP version, spec-major so a spec's runs report together.
+  const jobs = opts.specs.flatMap((spec) => opts.families.map((family) => ({ spec, family })));
+  const results: (SpecResult | undefined)[] = new Array(jobs.length);
+  const total = jobs.length;
+  const both = opts.families.length > 1;
   let done = 0;
   let next = 0;
   const epoch = epochOffset();
@@ -50,7 +55,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
   const worker = async (): Promise<void> => {
     while (next < total && !opts.signal.aborted) {
       const index = next++;
-      const spec = opts.specs[index]!;
+      const { spec, family } = jobs[index]!;
       await opts.reporter.onSpecBegin?.({ id: spec.id, title: spec.title, file: path.relative(opts.cwd, spec.file), index, total });
       const s0 = performance.now();
       let outcome: Outcome;
@@ -63,15 +68,16 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
           targets: opts.targetsFor(spec),
           timeouts: opts.timeouts ?? DEFAULT_TIMEOUTS,
           timers: opts.timers,
+          family,
           signal: opts.signal,
         });
       } catch (err) {
         if (opts.signal.aborted) return;
         outcome = { verdict: 'error', reason: `harness: ${(err as Error).message}`, endpoints: {}, packets: [], labStart: 0 };
       }
-      const result = toResult(spec, outcome, performance.now() - s0, opts);
+      const result = toResult(spec, family, outcome, performance.now() - s0, opts);
       if (outcome.packets.length) {
-        result.pcap = `pcap/${spec.id}.pcap`;
+        result.pcap = `pcap/${spec.id}${both ? `.ipv${family}` : ''}.pcap`;
         fs.writeFileSync(path.join(opts.outDir, result.pcap), pcapOf(outcome.packets, epoch));
       }
       results[index] = result;
@@ -95,7 +101,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
     run: opts.run,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - t0),
-    environment: { kernel: os.release(), node: process.version, timers: opts.timers, jobs: opts.jobs },
+    environment: { kernel: os.release(), node: process.version, timers: opts.timers, ip: opts.families, jobs: opts.jobs },
     totals,
     coverage: coverageOf(finished),
     results: finished,
@@ -104,7 +110,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
   return run;
 }
 
-function toResult(spec: Spec, outcome: Outcome, durationMs: number, opts: SuiteOptions): SpecResult {
+function toResult(spec: Spec, family: 4 | 6, outcome: Outcome, durationMs: number, opts: SuiteOptions): SpecResult {
   const endpoints: SpecResult['endpoints'] = {};
   const diff: string[] = [];
   for (const [name, e] of Object.entries(outcome.endpoints)) {
@@ -127,6 +133,7 @@ function toResult(spec: Spec, outcome: Outcome, durationMs: number, opts: SuiteO
     spec: spec.id,
     title: spec.title,
     file: path.relative(opts.cwd, spec.file),
+    ip: family,
     verdict: outcome.verdict as VerdictName,
     durationMs: Math.round(durationMs),
     endpoints,

@@ -20,8 +20,9 @@ function runId(): string {
 
 /** A PID that certainly belonged to a process that is gone now. */
 async function deadPid(): Promise<number> {
-  const r = await execa('true');
-  return r.pid!;
+  const child = execa('true');
+  await child;
+  return child.pid!;
 }
 
 function traceRoot(): string {
@@ -59,7 +60,7 @@ describe('reaper on hand-made residue', () => {
   const live = runId();
   const reused = runId();
   const heldBlock = runId();
-  const notOurs = ['tcpconform-zzzzzz-0-a', `tcpconformx-${runId()}-0-a`, `tcpconform-${runId()}`];
+  const notOurs = ['tcpconform-zzzzzz-0-a', `tcpconformx-${runId()}-0-a`, `tcpconform-${runId()}0`];
   const made: { ns: string[]; dirs: string[]; files: string[]; procs: ResultPromise[] } = { ns: [], dirs: [], files: [], procs: [] };
 
   const addNs = async (name: string) => {
@@ -142,7 +143,6 @@ describe('reaper on hand-made residue', () => {
     expect(fs.existsSync(deadDir)).toBe(true);
 
     const results = new Map((await reap()).map((r) => [r.run, r]));
-    console.log(JSON.stringify(results.get(dead), null, 1), fs.readdirSync(BLOCKS));
     expect(results.get(dead)).toMatchObject({ live: false, failed: [] });
     expect(results.get(reused)).toMatchObject({ live: false, failed: [] });
     expect(results.get(live)).toMatchObject({ live: true, removed: [] });

@@ -2,10 +2,11 @@ import { findTransition } from '../../model/transitions.js';
 import type { State } from '../../model/states.js';
 import type { RunResult } from '../../run/results.js';
 import { coverageCounts, runCoverage } from '../coverage.js';
-import { countVerdicts, formatDuration, VERDICT_ORDER } from '../format.js';
-import { runTargets, targetsOf, totalsLine, VERDICT_LABEL } from '../verdicts.js';
+import { countVerdicts, formatDuration, stripAnsi, VERDICT_ORDER } from '../format.js';
+import { columnKeysOf, ipLabel, matrixColumns, runTargets, totalsLine, VERDICT_LABEL } from '../verdicts.js';
+import type { Anchors } from './anchors.js';
 import { coverageMarks, stateDiagram } from './diagram.js';
-import { domId, esc } from './escape.js';
+import { esc } from './escape.js';
 import { searchText, verdictBadge } from './spec.js';
 
 /** The run-level parts of the page: totals, the targets x specs matrix, coverage, environment. */
@@ -20,6 +21,19 @@ export function header(run: RunResult): string {
     `<p class="sub">run <code>${esc(run.run)}</code> · started ${esc(run.startedAt)} · ${esc(formatDuration(run.durationMs))} · ${run.results.length} spec(s) · ${esc(totalsLine(run))}</p>` +
     `<p class="totals" aria-label="Totals">${chips}</p></header>`
   );
+}
+
+/** The specs that failed or errored, first thing on the page, each linking to its entry. */
+export function attention(run: RunResult, anchors: Anchors): string {
+  const bad = run.results.map((r, i) => ({ r, i })).filter(({ r }) => r.verdict === 'fail' || r.verdict === 'error');
+  if (bad.length === 0) return '';
+  const items = bad
+    .map(
+      ({ r, i }) =>
+        `<li>${verdictBadge(r.verdict)}<a href="#${esc(anchors.of(i))}">${esc(r.spec)}</a>${ipLabel(r) ? `<span class="ip">${ipLabel(r)}</span>` : ''}<span>${esc(stripAnsi(r.reason ?? r.title))}</span></li>`,
+    )
+    .join('');
+  return `<section class="attention" aria-labelledby="attention-h"><h2 id="attention-h">Needs attention (${bad.length})</h2><ul>${items}</ul></section>`;
 }
 
 /** Verdict checkboxes and the text filter; the script makes them work. */
@@ -38,36 +52,50 @@ export function toolbar(run: RunResult): string {
   );
 }
 
-/** Specs down, targets across: each cell is the verdict that target got, linking to the spec. */
-export function matrix(run: RunResult): string {
-  const targets = runTargets(run);
-  const longest = Math.max(1, ...run.results.map((r) => r.durationMs));
-  const head = `<tr><th scope="col">spec</th><th scope="col">title</th>${targets.map((t) => `<th scope="col" class="tgt">${esc(t)}</th>`).join('')}<th scope="col">duration</th></tr>`;
-  const rows = run.results
-    .map((r) => {
-      const mine = new Set(targetsOf(r));
-      const cells = targets
-        .map((t) => (mine.has(t) ? `<td class="cell">${verdictBadge(r.verdict)}</td>` : `<td class="cell muted" title="not run against ${esc(t)}">·</td>`))
+/**
+ * Specs down, targets across (one column per target and IP version when
+ * the results name IP versions): each cell is the verdict that target got,
+ * linking to the spec's entry.
+ */
+export function matrix(run: RunResult, anchors: Anchors): string {
+  const columns = matrixColumns(run);
+  const rows = new Map<string, { index: number; r: RunResult['results'][number] }[]>();
+  run.results.forEach((r, index) => rows.set(r.spec, [...(rows.get(r.spec) ?? []), { index, r }]));
+  const longest = Math.max(1, ...[...rows.values()].map((list) => list.reduce((sum, x) => sum + x.r.durationMs, 0)));
+  const head =
+    `<tr><th scope="col">spec</th><th scope="col">title</th>${columns.map((c) => `<th scope="col" class="tgt">${esc(c.label)}</th>`).join('')}` +
+    `<th scope="col">duration</th></tr>`;
+  const body = [...rows.entries()]
+    .map(([spec, list]) => {
+      const cells = columns
+        .map((c) => {
+          const hit = list.find((x) => columnKeysOf(x.r).includes(c.key));
+          if (!hit) return `<td class="cell muted" title="${esc(`not run against ${c.label}`)}">·</td>`;
+          return `<td class="cell"><a class="cell-link" href="#${esc(anchors.of(hit.index))}" aria-label="${esc(`${spec} on ${c.label}: ${VERDICT_LABEL[hit.r.verdict]}`)}">${verdictBadge(hit.r.verdict)}</a></td>`;
+        })
         .join('');
-      const w = Math.max(1, Math.round((r.durationMs / longest) * 120));
+      const ms = list.reduce((sum, x) => sum + x.r.durationMs, 0);
+      const w = Math.max(1, Math.round((ms / longest) * 120));
+      const verdicts = [...new Set(list.map((x) => x.r.verdict))].join(' ');
+      const first = list[0]!;
       return (
-        `<tr data-verdict="${r.verdict}" data-search="${esc(searchText(r))}"><th scope="row"><a href="#${domId('spec', r.spec)}">${esc(r.spec)}</a></th>` +
-        `<td class="title">${esc(r.title)}</td>${cells}` +
-        `<td class="dur"><svg class="bar" width="124" height="10" aria-hidden="true"><rect x="0" y="1" width="${w}" height="8" rx="2"/></svg> ${esc(formatDuration(r.durationMs))}</td></tr>`
+        `<tr data-verdict="${verdicts}" data-search="${esc(searchText(first.r))}"><th scope="row"><a href="#${esc(anchors.of(first.index))}">${esc(spec)}</a></th>` +
+        `<td class="title">${esc(first.r.title)}</td>${cells}` +
+        `<td class="dur"><svg class="bar" width="124" height="10" aria-hidden="true"><rect x="0" y="1" width="${w}" height="8" rx="2"/></svg> ${esc(formatDuration(ms))}</td></tr>`
       );
     })
     .join('');
-  return `<table class="matrix"><caption>Specs by target</caption><thead>${head}</thead><tbody>${rows}</tbody></table>`;
+  return `<table class="matrix"><caption>Specs by target</caption><thead>${head}</thead><tbody>${body}</tbody></table>`;
 }
 
-export function coverageSection(run: RunResult): string {
+export function coverageSection(run: RunResult, anchors: Anchors): string {
   const c = runCoverage(run);
   const n = coverageCounts(c);
   const source =
     c.source === 'results'
       ? 'As recorded in results.json.'
       : 'Computed from the observed paths of the passing specs (pass and deviation).';
-  const specLink = (id: string): string => `<a href="#${domId('spec', id)}">${esc(id)}</a>`;
+  const specLink = (id: string): string => `<a href="#${esc(anchors.ofSpec(id))}">${esc(id)}</a>`;
   const states = [...c.states]
     .map(
       ([s, ids]) =>
@@ -107,6 +135,7 @@ export function environment(run: RunResult): string {
     ['targets', runTargets(run).join(', ') || '—'],
     ['kernel', env.kernel],
     ['Node.js', env.node],
+    ...(Array.isArray((env as { ip?: unknown }).ip) ? [['IP versions', ((env as { ip?: unknown[] }).ip ?? []).map((v) => `IPv${String(v)}`).join(', ')] as [string, string]] : []),
     ['protocol timers', env.timers === 'short' ? 'short (shortened inside the labs)' : 'real'],
     ['parallel jobs', String(env.jobs)],
   ];

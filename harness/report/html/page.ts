@@ -4,7 +4,8 @@ import { totalsLine } from '../verdicts.js';
 import { diagramDefs } from './diagram.js';
 import { esc } from './escape.js';
 import { ladderDefs } from './ladder.js';
-import { coverageSection, environment, header, matrix, toolbar } from './overview.js';
+import { Anchors } from './anchors.js';
+import { attention, coverageSection, environment, header, matrix, toolbar } from './overview.js';
 import { SCRIPT } from './script.js';
 import { specSection, type SpecRenderOptions } from './spec.js';
 import { STYLE } from './style.js';
@@ -32,7 +33,8 @@ export function htmlReport(run: RunResult, opts: HtmlOptions = {}): string {
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
-  const specs = run.results.map((r) => specSection(r, specOpts)).join('\n');
+  const anchors = new Anchors(run);
+  const specs = run.results.map((r, i) => specSection(r, specOpts, anchors.of(i))).join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -48,14 +50,15 @@ export function htmlReport(run: RunResult, opts: HtmlOptions = {}): string {
 <body>
 <a class="skip" href="#specs">Skip to the specs</a>
 ${header(run)}
+${attention(run, anchors)}
 <main>
 ${toolbar(run)}
-<section id="overview" aria-label="Specs by target">${matrix(run)}</section>
+<section id="overview" aria-label="Specs by target">${matrix(run, anchors)}</section>
 <section id="specs" aria-labelledby="specs-h"><h2 id="specs-h">Specs</h2>
 ${diagramDefs()}${ladderDefs()}
 ${specs}
 </section>
-${coverageSection(run)}
+${coverageSection(run, anchors)}
 ${environment(run)}
 </main>
 <footer>Written by ${esc(`${run.tool.name} ${run.tool.version}`)} from results.json. Rebuild with <code>tcpconform report results.json</code>.</footer>

@@ -24,7 +24,9 @@ export const SCRIPT = `
     var n = 0;
     filtered.forEach(function (el) {
       var hay = el.getAttribute('data-search');
-      var ok = on[el.getAttribute('data-verdict')] === true && terms.every(function (t) { return hay.indexOf(t) >= 0; });
+      // A matrix row lists the verdicts of all its results; it shows when any is wanted.
+      var wanted = el.getAttribute('data-verdict').split(' ').some(function (v) { return on[v] === true; });
+      var ok = wanted && terms.every(function (t) { return hay.indexOf(t) >= 0; });
       el.hidden = !ok;
       if (ok && el.classList.contains('spec')) n++;
     });

@@ -2,9 +2,9 @@ import type { EndpointResult, SpecResult } from '../../run/results.js';
 import { formatDuration, stripAnsi, tailLines } from '../format.js';
 import { noteMeaning } from '../notes.js';
 import { alignPaths, endpointDiffers, type PathRow } from '../paths.js';
-import { classifyDiffLine, targetsOf, VERDICT_LABEL } from '../verdicts.js';
+import { classifyDiffLine, ipLabel, targetsOf, VERDICT_LABEL } from '../verdicts.js';
 import { endpointMarks, stateDiagram } from './diagram.js';
-import { domId, esc, ms } from './escape.js';
+import { esc, ms } from './escape.js';
 import { ladder, segmentTable } from './ladder.js';
 import { timelines } from './timeline.js';
 
@@ -31,14 +31,15 @@ export function verdictBadge(v: SpecResult['verdict']): string {
   return `<span class="verdict v-${v}">${esc(VERDICT_LABEL[v])}</span>`;
 }
 
-export function specSection(r: SpecResult, opts: SpecRenderOptions): string {
-  const id = domId('spec', r.spec);
+/** The entry of one result; `anchor` is its element id (see Anchors). */
+export function specSection(r: SpecResult, opts: SpecRenderOptions, anchor: string): string {
+  const ip = ipLabel(r);
   const summary =
     `<summary><span class="chev" aria-hidden="true"></span>${verdictBadge(r.verdict)}` +
-    `<span class="sid">${esc(r.spec)}</span><span class="stitle">${esc(r.title)}</span>` +
+    `<span class="sid">${esc(r.spec)}</span>${ip ? `<span class="ip">${ip}</span>` : ''}<span class="stitle">${esc(r.title)}</span>` +
     `<span class="sdur">${esc(formatDuration(r.durationMs))}</span></summary>`;
   return (
-    `<section class="spec" id="${id}" data-spec="${esc(r.spec)}" data-verdict="${r.verdict}" data-search="${esc(searchText(r))}">` +
+    `<section class="spec" id="${esc(anchor)}" data-spec="${esc(r.spec)}" data-verdict="${r.verdict}" data-search="${esc(searchText(r))}">` +
     `<details${openByDefault(r) ? ' open' : ''}>${summary}<div class="spec-body">${meta(r, opts)}${problem(r, opts)}${endpoints(r)}${wire(r)}</div></details></section>`
   );
 }
@@ -49,6 +50,7 @@ function meta(r: SpecResult, opts: SpecRenderOptions): string {
     `<span><span class="k">target</span> ${esc(targetsOf(r).join(', ') || '—')}</span>`,
     `<span><span class="k">duration</span> ${esc(formatDuration(r.durationMs))}</span>`,
   ];
+  if (ipLabel(r)) items.push(`<span><span class="k">over</span> ${ipLabel(r)}</span>`);
   if (r.pcap) {
     const href = encodeURI(`${opts.pcapBase}${r.pcap}`);
     items.push(`<span><span class="k">capture</span> <a class="pcap" href="${esc(href)}" download>${esc(r.pcap)}</a></span>`);
@@ -67,7 +69,8 @@ function problem(r: SpecResult, opts: SpecRenderOptions): string {
         const c = classifyDiffLine(l);
         return `<span class="dl ${c.kind}">${esc(l)}</span>`;
       });
-    out.push(`<div class="diff-wrap"><div class="cap">expected (−) against observed (+)</div><pre class="diff">${lines.join('\n')}</pre></div>`);
+    // Block spans, no newlines between them: each line is a row the highlight spans whole.
+    out.push(`<div class="diff-wrap"><div class="cap">expected (−) against observed (+)</div><pre class="diff">${lines.join('')}</pre></div>`);
   }
   for (const d of r.disagreements ?? []) out.push(`<p class="disagreement"><strong>observers disagree:</strong> ${esc(d)}</p>`);
   const tails = Object.entries(r.stderr ?? {}).filter(([, t]) => t.trim() !== '');

@@ -93,7 +93,7 @@ caption { text-align: left; font-weight: 600; padding: 4px 0 8px; }
 .matrix tbody tr:hover { background: var(--panel); }
 
 /* Spec entries */
-.spec { border: 1px solid var(--border); border-radius: 8px; margin: 8px 0; background: var(--bg); }
+.spec { border: 1px solid var(--border); border-radius: 8px; margin: 8px 0; background: var(--bg); scroll-margin-top: 64px; }
 .spec[data-verdict=fail], .spec[data-verdict=error] { border-left: 5px solid var(--fail); }
 .spec[data-verdict=error] { border-left-color: var(--error); }
 .spec[data-verdict=deviation] { border-left: 5px solid var(--deviation); }
@@ -104,6 +104,8 @@ caption { text-align: left; font-weight: 600; padding: 4px 0 8px; }
 .chev { width: 10px; height: 10px; border-right: 2px solid var(--muted); border-bottom: 2px solid var(--muted); transform: rotate(-45deg); transition: transform .1s; flex: none; margin: 0 2px; }
 details[open] > summary .chev { transform: rotate(45deg); }
 .sid { font-weight: 600; }
+.ip { font-size: 11px; padding: 0 6px; border: 1px solid var(--border); border-radius: 4px; color: var(--muted); }
+.cell-link { text-decoration: none; }
 .stitle { color: var(--muted); flex: 1; min-width: 0; }
 .sdur { color: var(--muted); font-variant-numeric: tabular-nums; white-space: nowrap; }
 .spec-body { padding: 4px 16px 16px; }
@@ -116,20 +118,22 @@ details[open] > summary .chev { transform: rotate(45deg); }
 .disagreement { margin: 6px 0; padding: 8px 12px; border-radius: 6px; background: var(--panel); border-left: 4px solid var(--deviation); }
 .cap { font-size: 12px; color: var(--muted); margin: 8px 0 2px; }
 pre { margin: 0; padding: 8px 12px; background: var(--panel); border: 1px solid var(--border); border-radius: 6px; overflow-x: auto; white-space: pre; }
-.diff .dl { display: block; }
+.diff .dl { display: block; min-height: 1.45em; }
 .diff .missing { color: var(--missing); background: var(--missing-bg); font-weight: 600; }
 .diff .unexpected { color: var(--unexpected); background: var(--unexpected-bg); font-weight: 600; }
 .diff .header { font-weight: 600; }
 
 /* Endpoints: diagram and side-by-side table */
-.endpoints { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 14px; }
+.endpoints { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 520px), 1fr)); gap: 14px; }
 .endpoint { margin: 0; border: 1px solid var(--border); border-radius: 8px; padding: 8px 10px 10px; background: var(--bg); }
 .endpoint.has-diff { border-color: var(--fail); }
 .endpoint figcaption { font-weight: 600; margin-bottom: 6px; }
 .endpoint .ep { display: inline-block; min-width: 22px; text-align: center; background: var(--fg); color: var(--bg); border-radius: 4px; padding: 0 6px; margin-right: 4px; }
 .differs { color: var(--fail); font-weight: 700; margin-left: 6px; }
-.ep-grid { display: grid; grid-template-columns: minmax(260px, 330px) 1fr; gap: 10px; align-items: start; }
-@media (max-width: 760px) { .ep-grid { grid-template-columns: 1fr; } .endpoints { grid-template-columns: 1fr; } }
+.ep-grid { display: flex; flex-direction: column; gap: 8px; }
+.ep-diagram { max-width: 540px; width: 100%; margin: 0 auto; }
+.ep-grid .path { overflow-x: auto; }
+@media (max-width: 760px) { .endpoints { grid-template-columns: 1fr; } }
 table.path, table.segments, table.cov { font-size: 12.5px; width: 100%; }
 table.path th, table.path td, table.segments th, table.segments td, table.cov th, table.cov td { padding: 3px 6px; border-bottom: 1px solid var(--border); text-align: left; vertical-align: top; }
 table.path thead th, table.segments thead th, table.cov thead th { color: var(--muted); font-weight: 600; font-size: 11.5px; }
@@ -244,6 +248,11 @@ table.cov tr.unreachable th { color: var(--muted); }
 .env dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 20px; margin: 0; }
 .env dt { color: var(--muted); }
 .env dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 12.5px; }
+.attention { margin: 12px 0 4px; padding: 10px 14px; border: 1px solid var(--fail); border-left-width: 5px; border-radius: 8px; background: var(--unexpected-bg); }
+.attention h2 { margin: 0 0 6px; padding: 0; border: 0; font-size: 15px; }
+.attention ul { margin: 0; padding-left: 0; list-style: none; }
+.attention li { margin: 3px 0; display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; }
+.attention a { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 12.5px; font-weight: 600; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 @media print { .toolbar { position: static; } .spec { break-inside: avoid; } }
 `;

@@ -1,6 +1,6 @@
 import type { SpecResult } from '../../run/results.js';
 import { alignPaths } from '../paths.js';
-import { niceStep, timeRange } from '../time.js';
+import { axisLabel, niceStep, timeRange } from '../time.js';
 import { esc, ms } from './escape.js';
 import { faultLabel, segmentLabel } from '../segment-text.js';
 import { flagClass } from './ladder.js';
@@ -90,11 +90,11 @@ export function timelines(r: SpecResult): string {
   const ticks: string[] = [];
   for (let t = Math.ceil(t0 / step) * step; t <= t1 + 1e-9; t += step) {
     const tx = x(t);
-    ticks.push(`<line x1="${tx}" x2="${tx}" y1="${y}" y2="${y + 5}"/><text x="${tx}" y="${y + 17}" text-anchor="middle">${ms(Number(t.toPrecision(12)))}</text>`);
+    ticks.push(`<line x1="${tx}" x2="${tx}" y1="${y}" y2="${y + 5}"/><text x="${tx}" y="${y + 17}" text-anchor="middle">${axisLabel(t)}</text>`);
   }
   out.push(`<g class="tl-axis"><line x1="${X0}" x2="${X1}" y1="${y}" y2="${y}"/>${ticks.join('')}<text class="tl-unit" x="8" y="${y + 17}">ms</text></g>`);
   y += 26;
 
-  const aria = `State timelines of ${names.join(' and ')} from ${ms(t0)} ms to ${ms(t1)} ms`;
+  const aria = `State timelines of ${names.join(' and ')} from ${axisLabel(t0)} ms to ${axisLabel(Math.round(t1))} ms`;
   return `<svg class="timeline" viewBox="0 0 ${WIDTH} ${y}" width="${WIDTH}" height="${y}" role="img" aria-label="${esc(aria)}"><title>${esc(aria)}</title>${out.join('')}</svg>`;
 }

@@ -9,6 +9,7 @@ export function specResult(verdict: VerdictName, over: Partial<SpecResult> = {})
     spec: `demo.${verdict}`,
     title: `A spec whose verdict is ${verdict}`,
     file: 'specs/handshake/demo.yaml',
+    ip: 4,
     verdict,
     durationMs: 45,
     endpoints: {
@@ -58,7 +59,7 @@ export function sampleRun(results: SpecResult[] = allVerdicts()): RunResult {
     run: '20260101-120000-ab12',
     startedAt: '2026-01-01T12:00:00.000Z',
     durationMs: 3456,
-    environment: { kernel: '6.18.0', node: 'v20.19.0', timers: 'short', jobs: 4 },
+    environment: { kernel: '6.18.0', node: 'v20.19.0', timers: 'short', ip: [4], jobs: 4 },
     totals,
     results,
   };

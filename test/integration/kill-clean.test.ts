@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { survey } from '../../harness/lab/reaper.js';
+import { RUNS_DIR } from '../../harness/lab/runs.js';
+import { residue, startTcpconform, tcpconform, tempDir } from './helpers.js';
+
+/**
+ * SIGKILL is the one ending a run cannot clean up after: real runs are
+ * killed at random moments, and `tcpconform clean` must then leave nothing
+ * of them. (scripts/residue-soak.mjs does the same a hundred times.)
+ */
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The run id from the report folder `<stamp>-<run>`, once the run has made it. */
+function runIdIn(out: string): string | undefined {
+  return fs
+    .readdirSync(out)
+    .find((n) => /^\d{8}-\d{6}-[0-9a-f]{6}$/.test(n))
+    ?.slice(-6);
+}
+
+async function until<T>(fn: () => T | undefined, ms: number): Promise<T | undefined> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined || Date.now() > deadline) return v;
+    await sleep(10);
+  }
+}
+
+const EMPTY = { namespaces: [], traceInstances: [], processes: [], blocks: [] };
+
+describe('tcpconform clean after SIGKILL', () => {
+  // Three kills counted from the spawn (most land before the first lab),
+  // two counted from when the run has made its report folder (mid-spec).
+  test.each([
+    ['from spawn', false],
+    ['from spawn', false],
+    ['from spawn', false],
+    ['mid-run', true],
+    ['mid-run', true],
+  ])('killed at a random moment (%s) leaves nothing after clean', async (_label, midRun) => {
+    const out = tempDir('kill');
+    try {
+      const deadBefore = new Set(survey().map((s) => s.run));
+      const child = startTcpconform(['run', '--out', out, '--no-color']);
+      if (midRun) await until(() => runIdIn(out), 20_000);
+      await sleep(Math.floor(Math.random() * 801));
+      child.kill('SIGKILL');
+      const ended = await child;
+      expect(ended.signal === 'SIGKILL' || ended.exitCode === 0).toBe(true);
+
+      const run = runIdIn(out);
+      if (run === undefined) {
+        // Killed before the run had an id: it cannot have created anything yet.
+        const appeared = survey().filter((s) => !s.live && !deadBefore.has(s.run));
+        expect(appeared).toEqual([]);
+        return;
+      }
+      const clean = await tcpconform(['clean', '--run', run]);
+      expect(clean.stderr).toBe('');
+      expect(clean.exitCode).toBe(0);
+      expect(residue(run)).toEqual(EMPTY);
+      expect(fs.existsSync(path.join(RUNS_DIR, run))).toBe(false);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test('clean says what it would remove with --dry-run, and refuses a malformed run id', async () => {
+    const dry = await tcpconform(['clean', '--dry-run', '--run', '000000']);
+    expect(dry.exitCode).toBe(0);
+    expect(dry.stdout).toContain('nothing to clean for run 000000');
+    const bad = await tcpconform(['clean', '--run', 'nope']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('not a run id');
+  });
+
+  test('doctor reports readiness and exits 0 here', async () => {
+    const r = await tcpconform(['doctor', '--json']);
+    const report = JSON.parse(r.stdout) as { ready: boolean; checks: { name: string; level: string }[] };
+    expect(report.checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['root', 'node', 'kernel', 'iproute2', 'C compiler', '/dev/net/tun', 'tracefs', 'tracepoint', 'residue']),
+    );
+    expect(report.ready).toBe(true);
+    expect(r.exitCode).toBe(0);
+  });
+
+  test('doctor without root exits 3 and says why', async () => {
+    const r = await tcpconform(['doctor'], { user: 'nobody' });
+    expect(r.stdout).toMatch(/fail\s+root\s+not running as root/);
+    expect(r.exitCode).toBe(3);
+  });
+});
