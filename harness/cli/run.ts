@@ -5,6 +5,7 @@ import { createReporters } from '../report/index.js';
 import { updateLatest } from '../report/latest.js';
 import { ReporterMultiplexer } from '../report/multiplexer.js';
 import { runSuite } from '../run/suite.js';
+import { fileDiagnostic } from '../spec/diagnostic.js';
 import { loadSpecs } from '../spec/load.js';
 import type { ResolvedTarget } from '../target/definition.js';
 import { MissingToolError } from '../target/reference-build.js';
@@ -60,15 +61,16 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
     }
     throw err;
   }
+  // A role the specs need and the target lacks: reported at the target file's roles, like any bad input.
   const missingRole = specs.flatMap((s) =>
     Object.entries(s.endpoints)
       .filter(([, e]) => !target.roles.includes(e.role))
-      .map(([name, e]) => `${s.id}: endpoint ${name} needs a ${e.role}, and target ${target.id} has no such role`),
+      .map(([name, e]) => {
+        const message = `${s.id}: endpoint ${name} needs a ${e.role}, and target ${target.id} has no such role (it has: ${target.roles.join(', ')})`;
+        return target.at?.roles('missing-role', message) ?? fileDiagnostic(target.file, 'missing-role', message);
+      }),
   );
-  if (missingRole.length) {
-    io.stderr.write(missingRole.map((l) => `error: ${l}\n`).join(''));
-    return EXIT.badInput;
-  }
+  if (printDiagnostics(io, missingRole)) return EXIT.badInput;
 
   const jobs = flags.jobs ?? defaultJobs();
   const reporter = new ReporterMultiplexer(reporters, (line) => io.stderr.write(`warning: ${line}\n`));

@@ -4,7 +4,7 @@ import { writeFileAtomic } from './atomic.js';
 import { coverageCounts, runCoverage } from './coverage.js';
 import { formatDuration, stripAnsi, tailLines } from './format.js';
 import type { Reporter } from './reporter.js';
-import { classifyDiffLine, targetsOf, totalsLine, VERDICT_ICON, VERDICT_LABEL } from './verdicts.js';
+import { classifyDiffLine, ipLabel, targetsOf, totalsLine, VERDICT_ICON, VERDICT_LABEL } from './verdicts.js';
 
 export const SUMMARY_FILE = 'summary.md';
 
@@ -42,16 +42,6 @@ export function markdownSummary(run: RunResult): string {
     '',
   ];
 
-  if (run.results.length > 0) {
-    out.push('| verdict | spec | title | target | duration |', '|---|---|---|---|--:|');
-    for (const r of run.results) {
-      out.push(
-        `| ${VERDICT_ICON[r.verdict]} ${VERDICT_LABEL[r.verdict]} | ${cellCode(r.spec)} | ${cell(r.title)} | ${cell(targetsOf(r).join(', '))} | ${formatDuration(r.durationMs)} |`,
-      );
-    }
-    out.push('');
-  }
-
   if (bad.length > 0) {
     out.push('### Failures and errors', '');
     for (const r of bad.slice(0, MAX_DETAILED)) out.push(...details(r));
@@ -72,6 +62,17 @@ export function markdownSummary(run: RunResult): string {
     out.push('');
   }
 
+  if (run.results.length > 0) {
+    out.push('### Specs', '');
+    out.push('| verdict | spec | title | target | duration |', '|---|---|---|---|--:|');
+    for (const r of run.results) {
+      out.push(
+        `| ${VERDICT_ICON[r.verdict]} ${VERDICT_LABEL[r.verdict]} | ${cellCode(r.spec)} | ${cell(r.title)} | ${cell([targetsOf(r).join(', '), ipLabel(r)].filter(Boolean).join(' · '))} | ${formatDuration(r.durationMs)} |`,
+      );
+    }
+    out.push('');
+  }
+
   const c = runCoverage(run);
   const n = coverageCounts(c);
   out.push(
@@ -88,7 +89,8 @@ export function markdownSummary(run: RunResult): string {
 }
 
 function details(r: SpecResult): string[] {
-  const out = [`#### ${VERDICT_ICON[r.verdict]} ${code(r.spec)}: ${text(r.title)}`, '', `${code(r.file)} · ${formatDuration(r.durationMs)}`, ''];
+  const where = [code(r.file), formatDuration(r.durationMs), ipLabel(r)].filter(Boolean).join(' · ');
+  const out = [`#### ${VERDICT_ICON[r.verdict]} ${code(r.spec)}: ${text(r.title)}`, '', where, ''];
   if (r.reason) out.push(text(stripAnsi(r.reason)), '');
   if (r.diff) out.push(...fenced('diff', githubDiff(stripAnsi(r.diff))), '');
   for (const [name, t] of Object.entries(r.stderr ?? {})) {
@@ -142,7 +144,9 @@ export function text(s: string): string {
   return s
     .replace(/[\r\n]+/g, ' ')
     .replace(/[\x00-\x1f\x7f]/g, '')
-    .replace(/([\\`*_[\]|~])/g, '\\$1')
+    .replace(/([\\`*[\]|~])/g, '\\$1')
+    // An underscore inside a word (FIN_WAIT_1) cannot start emphasis in GFM; only those at a word's edge are escaped.
+    .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/^(\s*)([-+#=])/, '$1\\$2')

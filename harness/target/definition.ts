@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
-import { diagnosticAt, fileDiagnostic, sourceText, type Diagnostic, type SourceText } from '../spec/diagnostic.js';
+import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import { diagnosticAt, fileDiagnostic, type Diagnostic, type SourceText } from '../spec/diagnostic.js';
+import { decodeSpec, MAX_SPEC_BYTES, parseSpecYaml } from '../spec/parse.js';
 import type { TargetFile } from './schema.js';
 
 /**
@@ -26,6 +27,8 @@ export interface ResolvedTarget {
   roles: Role[];
   /** The argv that starts the program in `role`, placeholders filled. */
   argv(role: Role, values: Placeholders): string[];
+  /** Positions in the target file, for problems found later (a role the specs need and the target lacks). */
+  at?: TargetPositions;
 }
 
 /** The folder of the bundled target files, beside the compiled or source tree. */
@@ -34,18 +37,27 @@ export const TARGETS_DIR = fileURLToPath(new URL('../../targets/', import.meta.u
 const PLACEHOLDER = /\{([a-z]+)\}/g;
 const KNOWN_PLACEHOLDERS = new Set(['addr', 'port', 'peer', 'reference', 'targets']);
 
-export function loadTargetFile(file: string, text?: string): { target?: TargetFile; diagnostics: Diagnostic[] } {
-  let source: string;
+/** Target files share the spec files' limits (1 MiB, UTF-8 text, 64 levels of nesting, one document). */
+export function loadTargetFile(file: string, text?: string): { target?: TargetFile; diagnostics: Diagnostic[]; at?: TargetPositions } {
+  let bytes: Uint8Array;
   try {
-    source = text ?? fs.readFileSync(file, 'utf8');
+    if (text !== undefined) bytes = Buffer.from(text, 'utf8');
+    else {
+      // Refuse a huge file before reading it.
+      const size = fs.statSync(file).size;
+      if (size > MAX_SPEC_BYTES) return { diagnostics: [forTargets(fileDiagnostic(file, 'too-large', `the file has ${size} bytes; spec files are limited to ${MAX_SPEC_BYTES} (1 MiB)`))] };
+      bytes = fs.readFileSync(file);
+    }
   } catch (err) {
     return { diagnostics: [fileDiagnostic(file, 'unreadable', `cannot read target file: ${(err as Error).message}`)] };
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const src = sourceText(file, source, lineCounter);
-  const diagnostics: Diagnostic[] = doc.errors.map((e) => diagnosticAt(src, 'yaml-syntax', e.message.split('\n')[0]!, e.pos[0], e.pos[1]));
-  if (diagnostics.length) return { diagnostics };
+  const decoded = decodeSpec(file, bytes);
+  if (decoded.text === undefined) return { diagnostics: decoded.diagnostics.map(forTargets) };
+  const parsed = parseSpecYaml(file, decoded.text);
+  if (!parsed.doc || parsed.diagnostics.length) return { diagnostics: parsed.diagnostics.map(forTargets) };
+  const doc = parsed.doc;
+  const src = parsed.src;
+  const diagnostics: Diagnostic[] = [];
   const root = doc.contents;
   if (!isMap(root)) return { diagnostics: [at(src, root, 'not-a-mapping', 'a target file is a mapping with id, title, stack, control and roles')] };
 
@@ -85,16 +97,34 @@ export function loadTargetFile(file: string, text?: string): { target?: TargetFi
       }
     }
   }
+  const description = root.get('description', true);
+  if (description !== undefined && !(isScalar(description) && typeof description.value === 'string'))
+    diagnostics.push(at(src, description as Node, 'wrong-type', 'description is a string'));
   if (diagnostics.length || !id || !title || !stack || !control) return { diagnostics };
   const target: TargetFile = { id, title, stack: 'kernel', control: 'protocol', roles: parsedRoles };
-  const description = root.get('description');
-  if (typeof description === 'string') target.description = description;
-  return { target, diagnostics };
+  if (isScalar(description)) target.description = String(description.value);
+  const rolesNode = (roles ?? root) as Node;
+  return { target, diagnostics, at: { roles: (code, message) => at(src, rolesNode, code, message) } };
+}
+
+/** Where later problems with a target file are reported: what it offers only shows against the specs it runs. */
+export interface TargetPositions {
+  /** A diagnostic at the file's `roles` mapping, e.g. a role a spec needs and the target lacks. */
+  roles(code: string, message: string): Diagnostic;
+}
+
+/** The shared YAML checks speak of spec files; these are target files. */
+function forTargets(d: Diagnostic): Diagnostic {
+  return {
+    ...d,
+    message: d.message.replace('spec files are', 'target files are').replace('put one spec in each file', 'put one target in each file'),
+  };
 }
 
 /** Turns a loaded target file into something that can start processes. */
-export function resolveTarget(t: TargetFile, file: string, referenceDir: string): ResolvedTarget {
+export function resolveTarget(t: TargetFile, file: string, referenceDir: string, positions?: TargetPositions): ResolvedTarget {
   return {
+    ...(positions ? { at: positions } : {}),
     id: t.id,
     title: t.title,
     file,

@@ -40,9 +40,9 @@ export async function loadTarget(
       ],
     };
   }
-  const { target, diagnostics } = loadTargetFile(file);
+  const { target, diagnostics, at } = loadTargetFile(file);
   if (!target) return { diagnostics };
   const usesReference = Object.values(target.roles).some((r) => r?.argv.some((a) => a.includes('{reference}')));
   const referenceDir = usesReference ? (await ensureReferenceBuilt(log ? { log } : {})).dir : '';
-  return { target: resolveTarget(target, file, referenceDir), diagnostics };
+  return { target: resolveTarget(target, file, referenceDir, at), diagnostics };
 }

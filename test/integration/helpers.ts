@@ -18,7 +18,7 @@ export interface CliResult {
 
 export async function tcpconform(args: string[], opts: { cwd?: string; user?: string } = {}): Promise<CliResult> {
   const cmd = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
-  const r = await execa(cmd[0]!, cmd.slice(1), { cwd: opts.cwd ?? ROOT, reject: false, stdin: 'ignore', timeout: 120_000 });
+  const r = await execa(cmd[0]!, cmd.slice(1), { cwd: opts.cwd ?? ROOT, reject: false, stdin: 'ignore', timeout: 180_000 });
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

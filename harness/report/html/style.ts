@@ -93,7 +93,8 @@ caption { text-align: left; font-weight: 600; padding: 4px 0 8px; }
 .matrix tbody tr:hover { background: var(--panel); }
 
 /* Spec entries */
-.spec { border: 1px solid var(--border); border-radius: 8px; margin: 8px 0; background: var(--bg); scroll-margin-top: 64px; }
+.spec { border: 1px solid var(--border); border-radius: 8px; margin: 8px 0; background: var(--bg); scroll-margin-top: 110px; }
+main section[id] { scroll-margin-top: 110px; }
 .spec[data-verdict=fail], .spec[data-verdict=error] { border-left: 5px solid var(--fail); }
 .spec[data-verdict=error] { border-left-color: var(--error); }
 .spec[data-verdict=deviation] { border-left: 5px solid var(--deviation); }
