@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+// Set before anything uses libuv's thread pool: one thread polls the lab
+// devices, others close devices (slow, see sysCloseAsync); four is too few.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+const { main } = await import('../dist/cli/main.js');
 
 // SIGINT/SIGTERM abort the run; the harness then removes everything it
 // created before exiting. A second signal does not cut that short.

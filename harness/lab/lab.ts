@@ -1,5 +1,6 @@
+import { SockDiag } from '../observe/netlink-diag.js';
 import type { Micros } from '../observe/types.js';
-import { sysClose } from '../sys/libc.js';
+import { sysClose, sysCloseAsync } from '../sys/libc.js';
 import type { Reactor } from '../sys/reactor.js';
 import { monoNow } from './clock.js';
 import { addNamespace, deleteNamespace, insideNamespace, ipBatch, openTun, writeSysctls } from './netns.js';
@@ -18,6 +19,8 @@ export interface LabEndpoint {
   addr: string;
   ifname: string;
   fd: number;
+  /** sock_diag of this endpoint's namespace. */
+  diag: SockDiag;
 }
 
 export interface LabOptions {
@@ -30,6 +33,8 @@ export interface LabOptions {
   sysctls?: Record<string, string | number>;
   /** The connection's address family. */
   family: 4 | 6;
+  /** Lower bound of the retransmission timeout on the lab's routes (kernel default when absent). */
+  rtoMinMs?: number;
 }
 
 /**
@@ -72,7 +77,7 @@ export class Lab {
 
   static async create(opts: LabOptions): Promise<Lab> {
     const block = claimBlock(opts.run);
-    const made: { ns: string; fd?: number }[] = [];
+    const made: { ns: string; fd?: number; diag?: SockDiag }[] = [];
     try {
       const ifname = tunName(opts.run);
       const specs = opts.endpoints.map((name, i) => ({
@@ -82,18 +87,20 @@ export class Lab {
       }));
       await Promise.all(
         specs.map(async (s) => {
-          const entry: { ns: string; fd?: number } = { ns: s.ns };
+          const entry: { ns: string; fd?: number; diag?: SockDiag } = { ns: s.ns };
           made.push(entry);
           await addNamespace(s.ns);
         }),
       );
       const endpoints: LabEndpoint[] = specs.map((s, i) => {
-        const fd = insideNamespace(s.ns, () => {
+        const { fd, diag } = insideNamespace(s.ns, () => {
           writeSysctls({ ...BASE_SYSCTLS[opts.family], ...opts.sysctls });
-          return openTun(ifname);
+          const fd = openTun(ifname);
+          made[i]!.fd = fd;
+          return { fd, diag: SockDiag.open() };
         });
-        made[i]!.fd = fd;
-        return { ...s, ifname, fd };
+        made[i]!.diag = diag;
+        return { ...s, ifname, fd, diag };
       });
       await Promise.all(
         endpoints.map((e, i) => {
@@ -103,7 +110,7 @@ export class Lab {
             'link set lo up',
             `link set ${ifname} up txqueuelen 10000`,
             `addr add ${e.addr}/${plen} dev ${ifname}${opts.family === 6 ? ' nodad' : ''}`,
-            `route add ${peer.addr}/${plen} dev ${ifname}`,
+            `route add ${peer.addr}/${plen} dev ${ifname}${opts.rtoMinMs ? ` rto_min ${opts.rtoMinMs}ms` : ''}`,
           ]);
         }),
       );
@@ -111,7 +118,10 @@ export class Lab {
       lab.relay.start();
       return lab;
     } catch (err) {
-      for (const m of made) if (m.fd !== undefined) sysClose(m.fd);
+      for (const m of made) {
+        if (m.fd !== undefined) sysClose(m.fd);
+        m.diag?.close();
+      }
       await Promise.all(made.map((m) => deleteNamespace(m.ns)));
       releaseBlock(block);
       throw err;
@@ -128,8 +138,11 @@ export class Lab {
   destroy(): Promise<void> {
     this.destroyed ??= (async () => {
       await this.relay.stop();
-      for (const e of this.endpoints.values()) sysClose(e.fd);
-      await Promise.all([...this.endpoints.values()].map((e) => deleteNamespace(e.ns)));
+      for (const e of this.endpoints.values()) e.diag.close();
+      await Promise.all([...this.endpoints.values()].map(async (e) => {
+        await sysCloseAsync(e.fd);
+        await deleteNamespace(e.ns);
+      }));
       releaseBlock(this.block);
     })();
     return this.destroyed;

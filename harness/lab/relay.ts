@@ -88,6 +88,18 @@ export class Relay {
     for (const p of due) this.deliver(p);
   }
 
+  /**
+   * Reads whatever the endpoints have already emitted, now, rather than at
+   * the next turn of the poll loop: on a busy machine that turn can come many
+   * milliseconds later, and a step that changes the wire rules must find
+   * every segment the stacks sent before it already routed.
+   */
+  flush(): void {
+    if (!this.started) return;
+    this.drain(this.a, this.b);
+    this.drain(this.b, this.a);
+  }
+
   /** Writes a segment of the harness's own making into `req.to`, placed in the connection's sequence space. */
   inject(req: InjectRequest): void {
     const data = Buffer.from(encodeSegment(this.tracker.craft(req)));

@@ -26,6 +26,11 @@ export type Micros = number;
 export interface WireSegment {
   /** When the relay read the segment from its sender. */
   t: Micros;
+  /**
+   * The endpoint that sent it. A segment the harness injected is from no
+   * endpoint: give it a name that is none (e.g. `peer`), so that it changes
+   * only its receiver's state.
+   */
   from: string;
   to: string;
   seg: Segment;
@@ -277,7 +282,6 @@ interface Range {
 }
 
 interface Tcb {
-  name: string;
   state: State;
   timeline: WireTimeline;
   /** Back in CLOSED after a connection: like fusion, one connection per endpoint is followed. */
@@ -306,19 +310,25 @@ interface Tcb {
   replyRsts: number[];
 }
 
-function newTcb(name: string): Tcb {
+function newTcb(): Tcb {
+  return { state: 'CLOSED', timeline: [], done: false, passive: false, ...freshSequenceSpace() };
+}
+
+/** A TCB that (re)enters LISTEN waits for a new connection: nothing of the last attempt counts. */
+function freshSequenceSpace(): Omit<Tcb, 'state' | 'timeline' | 'done' | 'passive'> {
   return {
-    name,
-    state: 'CLOSED',
-    timeline: [],
-    done: false,
-    passive: false,
+    iss: undefined,
     sndUna: 0,
     sndNxt: 0,
+    finSeq: undefined,
+    irs: undefined,
     rcvNxt: 0,
     rcvWnd: 65535,
+    ownShift: undefined,
     peerScales: false,
     ooo: [],
+    peerSyn: undefined,
+    pendingClose: undefined,
     replyRsts: [],
   };
 }
@@ -337,6 +347,7 @@ function enter(tcb: Tcb, event: WireEvent, t: Micros, notes: WireNote[] = []): b
   tcb.timeline.push(entry);
   if (next.to === 'CLOSED') tcb.done = true;
   if (event === 'passive OPEN') tcb.passive = true;
+  if (next.to === 'LISTEN') Object.assign(tcb, freshSequenceSpace());
   tcb.state = next.to;
   return true;
 }
@@ -357,7 +368,7 @@ type EndpointEvent =
  * ahead of it (note `crossed`). Without this, two FINs that cross on the wire
  * would read as CLOSE_WAIT and LAST_ACK instead of a simultaneous close.
  */
-export function endpointEvents(name: string, input: InferInput): EndpointEvent[] {
+function endpointEvents(name: string, input: InferInput): EndpointEvent[] {
   const keyed: { ev: EndpointEvent; rank: number }[] = [];
   input.actions.forEach((a, i) => {
     if (a.endpoint === name) keyed.push({ ev: { kind: 'action', t: a.t, op: a.op }, rank: i });
@@ -393,9 +404,9 @@ function uncross(events: EndpointEvent[], i: number): void {
 
 /**
  * Whether `sent` was built before `received` was processed: `received` starts
- * at or before what `sent` acknowledges and ends after it. Every segment
- * carries the current RCV.NXT (§3.8.3 ... "an acknowledgment ... of the next
- * sequence number expected"), so after processing `received` it would cover it.
+ * at or before what `sent` acknowledges and ends after it. The ACK field is
+ * "the value of the next sequence number the sender of the segment is
+ * expecting to receive" (§3.1), so built after `received` it would cover it.
  */
 function builtBefore(sent: Segment, received: Segment): boolean {
   const len = segmentLength(received);
@@ -471,7 +482,7 @@ function onSend(tcb: Tcb, seg: Segment, t: Micros, crossed: boolean): void {
   if (seg.flags.fin) sendFin(tcb, seg, t, notes);
 }
 
-/** SND.NXT, ISS and RCV.WND from what the endpoint sent (§3.3.1, §3.8.6 window scaling per RFC 7323 §2.2). */
+/** SND.NXT, ISS, our FIN and RCV.WND from what the endpoint sent (§3.3.1; window scaling: RFC 7323 §2.2). */
 function trackSend(tcb: Tcb, seg: Segment): void {
   if (seg.flags.rst) return;
   if (seg.flags.syn && tcb.iss === undefined) {
@@ -535,7 +546,8 @@ function sendRst(tcb: Tcb, seg: Segment, t: Micros, notes: WireNote[]): void {
     tcb.replyRsts.splice(reply, 1);
     return;
   }
-  if (tcb.pendingClose) {
+  // Only close() resets for unread data; a shutdown of the sending side does not.
+  if (tcb.pendingClose?.op === 'close') {
     const at = Math.min(t, tcb.pendingClose.t);
     tcb.pendingClose = undefined;
     enter(tcb, 'snd RST', at, [...notes, 'close-reset']);
@@ -814,7 +826,7 @@ export function inferTimelines(input: InferInput): Record<string, WireTimeline> 
       out[ep.name] = [{ state: 'CLOSED', t: Number.isFinite(first) ? first : 0, sources: ['wire'], notes: ['silent'] }];
       continue;
     }
-    const tcb = newTcb(ep.name);
+    const tcb = newTcb();
     tcb.timeline.push({ state: 'CLOSED', t: Math.min(...events.map((e) => e.t)), sources: ['wire'] });
     for (const ev of events) {
       if (ev.kind === 'action') onAction(tcb, ev.op, ev.t);
@@ -845,11 +857,15 @@ export interface TimelineEntry {
  * - `transient`: a kernel entry marked transient (fusion rule `one-segment`)
  *   between two states Figure 5 joins directly. Linux passes FIN_WAIT_2 on a
  *   FIN+ACK in FIN_WAIT_1; the wire follows the figure's FIN_WAIT_1 -> TIME_WAIT.
- * - `timewait-end-unseen`: the wire ends TIME_WAIT with CLOSED on an
- *   acceptable RST; the kernel observers never see a timewait socket go.
- * - `synrecv-timeout`: the kernel's return to LISTEN when a request socket
- *   gives up after its SYN-ACK retransmissions (fusion rule
- *   `synrecv-request-gone`). A timer sends nothing, so the wire cannot see it.
+ * - `rst-in-time-wait`: the wire ends TIME_WAIT with CLOSED on an acceptable
+ *   RST (§3.10.7.4) and the kernel stays in TIME_WAIT: the stack protects
+ *   TIME_WAIT (RFC 1337, Linux `tcp_rfc1337=1`), or no snapshot saw the
+ *   timewait socket go. The wire cannot tell which.
+ * - `timer`: a kernel entry that a timer caused, as fusion notes it: LISTEN
+ *   when a request socket gives up after its SYN-ACK retransmissions
+ *   (`synrecv-request-gone`), CLOSED when a timewait socket expires
+ *   (`timewait-gone`, e.g. an orphan's FIN-WAIT-2 timeout). A timer sends
+ *   nothing, so the wire cannot see it.
  * - `orphan-fin-wait-2`: the kernel's CLOSED after FIN_WAIT_2 when no
  *   snapshot saw the timewait socket (fusion note `timewait-unseen`), while the
  *   wire shows the endpoint still in FIN_WAIT_2: the connection went on as a
@@ -859,7 +875,7 @@ export interface TimelineEntry {
  *   `rst-after-fin`). Linux accepts it on purpose (`tcp_reset_check()`); it is
  *   a documented deviation, not a disagreement of observers.
  */
-export type Allowance = 'transient' | 'timewait-end-unseen' | 'synrecv-timeout' | 'orphan-fin-wait-2' | 'rst-after-fin';
+export type Allowance = 'transient' | 'rst-in-time-wait' | 'timer' | 'orphan-fin-wait-2' | 'rst-after-fin';
 
 export interface Disagreement {
   endpoint?: string;
@@ -960,6 +976,9 @@ interface AllowanceContext {
   kernelMatched: readonly (number | undefined)[];
 }
 
+/** Fusion notes (docs/observers.md) of kernel entries that only a timer can cause. */
+const TIMER_NOTES: ReadonlySet<string> = new Set(['synrecv-request-gone', 'timewait-gone']);
+
 /** Which allowance, if any, explains the kernel entry `i` that the wire lacks. */
 function allowanceMissingOnWire({ kernel, wire, kernelMatched }: AllowanceContext, i: number): Allowance | undefined {
   const e = kernel[i];
@@ -968,7 +987,7 @@ function allowanceMissingOnWire({ kernel, wire, kernelMatched }: AllowanceContex
   if (!e || !prev) return undefined;
   const prevOnWire = wire[kernelMatched[i - 1] ?? -1];
   if (e.transient && next && findTransition(prev.state, next.state)) return 'transient';
-  if (e.state === 'LISTEN' && prev.state === 'SYN_RCVD' && e.notes?.includes('synrecv-request-gone')) return 'synrecv-timeout';
+  if (e.notes?.some((n) => TIMER_NOTES.has(n))) return 'timer';
   if (e.state === 'CLOSED' && prev.state === 'FIN_WAIT_2' && e.notes?.includes('timewait-unseen') && wire.at(-1)?.state === 'FIN_WAIT_2') {
     return 'orphan-fin-wait-2';
   }
@@ -979,7 +998,7 @@ function allowanceMissingOnWire({ kernel, wire, kernelMatched }: AllowanceContex
 /** Which allowance, if any, explains the wire entry `i` that the kernel lacks. */
 function allowanceMissingInKernel({ kernel, wire }: AllowanceContext, i: number): Allowance | undefined {
   const e = wire[i];
-  if (e?.state === 'CLOSED' && wire[i - 1]?.state === 'TIME_WAIT' && kernel.at(-1)?.state === 'TIME_WAIT') return 'timewait-end-unseen';
+  if (e?.state === 'CLOSED' && wire[i - 1]?.state === 'TIME_WAIT' && kernel.at(-1)?.state === 'TIME_WAIT') return 'rst-in-time-wait';
   return undefined;
 }
 

@@ -44,18 +44,26 @@ export interface ExecuteContext {
 }
 
 /**
- * Timers shortened inside lab namespaces in the default mode. None of them
+ * Timers changed inside lab namespaces in the default mode. None of them
  * changes which transitions happen, only how long a spec waits for them:
  * how long an orphaned FIN_WAIT_2 lives, and how often SYN and SYN-ACK are
- * retransmitted before the stack gives up. Retransmission timeouts of data
- * and FIN are left alone: shortening them invites spurious retransmissions
- * on a loaded machine, which would make segment counts vary.
+ * retransmitted before the stack gives up.
  */
 export const SHORT_TIMERS = {
   'net.ipv4.tcp_fin_timeout': 3,
   'net.ipv4.tcp_synack_retries': 1,
   'net.ipv4.tcp_syn_retries': 2,
 };
+
+/**
+ * In the same mode the retransmission timeout is raised to at least 1 s
+ * (route option rto_min; the kernel's floor is 200 ms). The relay can lag
+ * behind the stacks by a good part of 200 ms on a loaded machine; a
+ * retransmission that lag provokes sends a second ACK, the peer that has
+ * meanwhile closed answers it with RST, and that RST ends the TIME_WAIT the
+ * spec expects (close.rst-in-time-wait shows the mechanism on purpose).
+ */
+export const SHORT_MODE_RTO_MIN_MS = 1000;
 
 export interface EndpointOutcome {
   target: string;
@@ -106,6 +114,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     endpoints: [names[0]!, names[1]!],
     reactor: ctx.reactor,
     family: ctx.family,
+    ...(ctx.timers === 'short' ? { rtoMinMs: SHORT_MODE_RTO_MIN_MS } : {}),
     sysctls: { ...(ctx.timers === 'short' ? SHORT_TIMERS : {}), ...spec.sysctls },
   });
   const endpoints = new Map<string, Endpoint>(
@@ -159,7 +168,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     }
     await player.finish();
     await settle(spec, obs, ctx);
-    await obs.snapshot();
+    obs.snapshot();
     const timelines = obs.timelines();
     const failed = names.filter((n) => !matchTimeline(spec.expect[n] ?? [], timelines[n] ?? []).ok);
     if (failed.length === 0) return outcome('pass');
@@ -208,7 +217,7 @@ async function settle(spec: Spec, obs: Observations, ctx: ExecuteContext): Promi
 async function gatherEvidence(obs: Observations, needSs: string[], deadline: number): Promise<void> {
   const left = Math.max(1, deadline - Date.now());
   if (needSs.length === 0) return obs.changed(left);
-  await obs.snapshot(needSs);
+  obs.snapshot(needSs);
   await obs.changed(Math.min(left, SS_RESAMPLE_MS));
 }
 
@@ -230,6 +239,8 @@ class StepPlayer {
   ) {}
 
   async play(step: Step): Promise<void> {
+    // Every segment sent before this step goes through the rules in force before it.
+    this.lab.relay.flush();
     switch (step.kind) {
       case 'await':
         return this.awaitStates(step.states, step.segment, step.withinMs ?? this.ctx.timeouts.awaitMs, step.pos.line);
@@ -335,7 +346,7 @@ class StepPlayer {
       // now: a tracepoint CLOSE alone may still turn out to be a hand-over
       // to a timewait socket.
       const needSs = pending.filter(([, s]) => SS_NEEDED.has(s)).map(([n]) => n);
-      if (needSs.length) await this.obs.snapshot(needSs);
+      if (needSs.length) this.obs.snapshot(needSs);
       const delivered = segment ? this.deliveredMatching(segment) : 0;
       const segmentMissing = segment !== undefined && delivered < (segment.nth ?? 1);
       const timelines = this.obs.timelines();

@@ -1,6 +1,6 @@
 import type { Lab } from '../lab/lab.js';
 import { fuse } from '../observe/fusion.js';
-import { snapshot } from '../observe/sockdiag.js';
+import { monoNow } from '../lab/clock.js';
 import type { TraceSession } from '../observe/tracefs.js';
 import type { EndpointContext, SockDiagSnapshot, Timeline, TraceEvent } from '../observe/types.js';
 
@@ -49,15 +49,17 @@ export class Observations {
     for (const w of [...this.waiters]) w();
   }
 
-  /** Runs `ss` in the namespaces of the given endpoints (all by default). */
-  async snapshot(names?: string[]): Promise<void> {
-    const which = names ?? this.endpoints.map((e) => e.name);
-    const snaps = await Promise.all(which.map((n) => snapshot(this.lab.endpoint(n).ns, n)));
-    this.snapshots.push(...snaps);
-    this.notify();
+  /** Reads the socket tables (sock_diag) of the given endpoints' namespaces (all by default). */
+  snapshot(names?: string[]): void {
+    for (const n of names ?? this.endpoints.map((e) => e.name)) {
+      const t = monoNow();
+      const sockets = this.lab.endpoint(n).diag.sockets();
+      this.snapshots.push({ t, tEnd: monoNow(), endpoint: n, sockets });
+    }
   }
 
   timelines(): Record<string, Timeline> {
+    this.lab.relay.flush();
     this.session.drain();
     const fused = fuse({ endpoints: this.endpoints, trace: this.trace, snapshots: this.snapshots });
     // An endpoint that never had a socket stayed in CLOSED all along: say so

@@ -26,10 +26,11 @@ export const IFF_NO_PI = 0x1000;
 
 interface Libc {
   open(path: string, flags: number, mode: number): number;
-  close(fd: number): number;
+  close: koffi.KoffiFunction & ((fd: number) => number);
   ioctl(fd: number, req: number, arg: Buffer): number;
   setns(fd: number, nstype: number): number;
   eventfd(initval: number, flags: number): number;
+  socket(domain: number, type: number, protocol: number): number;
   poll: koffi.KoffiFunction;
 }
 
@@ -44,6 +45,7 @@ function load(): Libc {
     ioctl: lib.func('int ioctl(int fd, unsigned long req, _Inout_ uint8_t *arg)'),
     setns: lib.func('int setns(int fd, int nstype)'),
     eventfd: lib.func('int eventfd(unsigned int initval, int flags)'),
+    socket: lib.func('int socket(int domain, int type, int protocol)'),
     poll: lib.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)'),
   };
   return libc;
@@ -76,6 +78,16 @@ export function sysClose(fd: number): void {
   load().close(fd);
 }
 
+/**
+ * close(2) on a libuv worker thread. Closing the last descriptor of a TUN
+ * device unregisters the device, which waits for an RCU grace period: tens
+ * of milliseconds the event loop (and with it the relay) must not spend.
+ */
+export function sysCloseAsync(fd: number): Promise<void> {
+  const { close } = load();
+  return new Promise((resolve) => close.async(fd, () => resolve()));
+}
+
 export function sysIoctl(fd: number, req: number, arg: Buffer, what: string): void {
   check(what, load().ioctl(fd, req, arg));
 }
@@ -86,6 +98,15 @@ export function sysSetns(fd: number): void {
 
 export function sysEventfd(): number {
   return check('eventfd', load().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+}
+
+export const AF_NETLINK = 16;
+export const SOCK_DGRAM = 2;
+export const SOCK_CLOEXEC = 0o2000000;
+export const NETLINK_SOCK_DIAG = 4;
+
+export function sysSocket(domain: number, type: number, protocol: number): number {
+  return check('socket', load().socket(domain, type, protocol));
 }
 
 /**

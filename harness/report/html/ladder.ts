@@ -25,6 +25,10 @@ type LadderEvent =
   | { kind: 'state'; t: number; lane: string; state: string; step: number; mark: RowKind; transient: boolean; order: number }
   | { kind: 'segment'; t: number; seg: SegmentResult; index: number; order: number };
 
+function stateLabel(ev: { step: number; state: string; transient: boolean }): string {
+  return `${ev.step}. ${ev.state}${ev.transient ? ' (transient)' : ''}`;
+}
+
 /** Endpoint names in spec order, then any other sender on the wire (the harness's peer). */
 export function laneNames(r: SpecResult): string[] {
   const names = Object.keys(r.endpoints);
@@ -58,8 +62,12 @@ export function ladder(r: SpecResult): string {
   const events = ladderEvents(r);
   // Lanes spread over the middle; states sit outside the outer lanes, so
   // two lanes leave room for the state names on both sides.
-  const left = 200;
-  const right = WIDTH - 150;
+  // Room for the widest state label on each side, so none runs into the time column.
+  const labelWidth = (text: string): number => text.length * 6.6 + 10;
+  const widest = (lane: string | undefined): number =>
+    Math.max(0, ...events.filter((e) => e.kind === 'state' && e.lane === lane).map((e) => (e.kind === 'state' ? labelWidth(stateLabel(e)) : 0)));
+  const left = Math.max(200, TIME_X + 14 + widest(lanes[0]) + 12);
+  const right = WIDTH - Math.max(150, lanes.length > 1 ? widest(lanes[lanes.length - 1]) + 20 : 0);
   const laneX = new Map(lanes.map((n, i) => [n, lanes.length === 1 ? (left + right) / 2 : left + ((right - left) * i) / (lanes.length - 1)]));
   const mid = (left + right) / 2;
 
@@ -72,8 +80,8 @@ export function ladder(r: SpecResult): string {
       const idx = lanes.indexOf(ev.lane);
       const outside = idx === lanes.length - 1 && lanes.length > 1 ? 1 : -1;
       const tx = x + outside * 10;
-      const label = `${ev.step}. ${ev.state}${ev.transient ? ' (transient)' : ''}`;
-      const w = label.length * 6.6 + 10;
+      const label = stateLabel(ev);
+      const w = labelWidth(label);
       const rx = outside > 0 ? tx : tx - w;
       body.push(
         `<g class="lstate ${ev.mark} st-${esc(ev.state)}" data-lane="${esc(ev.lane)}" data-state="${esc(ev.state)}" data-t="${ev.t}">` +

@@ -10,8 +10,8 @@ describe('createReporters', () => {
   });
 
   it('names the known reporters when given an unknown one', () => {
-    expect(() => createReporters(['console', 'htm'], ctx)).toThrow('unknown reporter "htm"; known reporters: console, json, junit');
+    expect(() => createReporters(['console', 'htm'], ctx)).toThrow('unknown reporter "htm"; known reporters: console, json, junit, html, markdown');
     expect(() => createReporters(['toString'], ctx)).toThrow(/unknown reporter/);
-    expect(REPORTER_NAMES).toEqual(['console', 'json', 'junit']);
+    expect(REPORTER_NAMES).toEqual(['console', 'json', 'junit', 'html', 'markdown']);
   });
 });
