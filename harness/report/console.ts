@@ -123,6 +123,11 @@ export class ConsoleReporter implements Reporter {
         if (reason) out.push(reason);
         break;
     }
+    // The wire and the kernel observers telling different stories, with no
+    // documented reason, is a harness or stack bug worth seeing at once.
+    for (const d of r.disagreements ?? []) {
+      if (d.endsWith('[unexplained]')) out.push(`wire and kernel disagree: ${stripAnsi(d)}`);
+    }
     return out;
   }
 

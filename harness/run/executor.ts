@@ -3,7 +3,10 @@ import type { State } from '../model/states.js';
 import type { TraceSession } from '../observe/tracefs.js';
 import type { EndpointContext, Timeline } from '../observe/types.js';
 import { matchesPattern, type FaultRule } from '../lab/faults.js';
+import { monoNow } from '../lab/clock.js';
+import type { AppAction, AppOp } from '../model/wire.js';
 import { decodePacket } from '../packet/tcp.js';
+import { compareWithWire } from './wire-check.js';
 import type { Action, SegmentMatch, Spec, Step } from '../spec/types.js';
 import type { Reactor } from '../sys/reactor.js';
 import { ControlError, type Reply } from '../target/control.js';
@@ -81,6 +84,8 @@ export interface Outcome {
   packets: WirePacket[];
   labStart: number;
   stderr?: Record<string, string>;
+  /** Where wire inference and the kernel observers disagree, each with its documented reason if it has one. */
+  disagreements?: string[];
 }
 
 /** Which states only sock_diag shows on Linux: awaiting them means polling ss. */
@@ -127,11 +132,21 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     port: lab.port,
   }));
   const obs = new Observations(lab, ctx.trace, contexts);
+  let player: StepPlayer | undefined;
   const outcome = (verdict: Outcome['verdict'], reason?: string, stderr?: Record<string, string>): Outcome => {
     const timelines = obs.timelines();
     const result: Outcome = { verdict, endpoints: {}, packets: lab.relay.packets, labStart: lab.startedAt };
     if (reason !== undefined) result.reason = reason;
     if (stderr) result.stderr = stderr;
+    const disagreements = compareWithWire({
+      packets: lab.relay.packets,
+      actions: player?.actions ?? [],
+      endpoints: contexts,
+      kernel: timelines,
+      until: monoNow(),
+      origin: lab.startedAt,
+    });
+    if (disagreements.length) result.disagreements = disagreements;
     for (const n of names) {
       const expected = spec.expect[n] ?? [];
       const observed = timelines[n] ?? [];
@@ -161,7 +176,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
       }),
     );
     for (const rule of spec.wire) lab.relay.startRule(rule);
-    const player = new StepPlayer(spec, lab, endpoints, obs, ctx);
+    player = new StepPlayer(spec, lab, endpoints, obs, ctx);
     for (const step of spec.steps) {
       ctx.signal.throwIfAborted();
       await player.play(step);
@@ -229,6 +244,8 @@ function relevantLength(expected: readonly State[], observed: Timeline): number 
 class StepPlayer {
   /** Per endpoint: index into its timeline at the last await that was satisfied. */
   private readonly cursor = new Map<string, number>();
+  /** The application calls made, timed when made: wire inference needs them. */
+  readonly actions: AppAction[] = [];
 
   constructor(
     private readonly spec: Spec,
@@ -295,6 +312,8 @@ class StepPlayer {
       return ep.conn;
     };
     const me = this.lab.endpoint(ep.name);
+    const op = appOp(action);
+    if (op) this.actions.push({ t: monoNow(), endpoint: ep.name, op });
     switch (action.op) {
       case 'listen':
         ep.listener = handle(await request('listen', { addr: me.addr, port: this.lab.port, backlog: 16 }));
@@ -368,6 +387,22 @@ class StepPlayer {
       // The next packet or trace event, or a resample for timer-driven changes.
       await this.obs.changed(needSs.length ? Math.min(left, SS_RESAMPLE_MS) : left);
     }
+  }
+}
+
+/** The calls that change a connection's state without a segment arriving, as wire inference names them. */
+function appOp(action: Action): AppOp | undefined {
+  switch (action.op) {
+    case 'listen':
+    case 'connect':
+    case 'close':
+    case 'abort':
+    case 'close-listener':
+      return action.op;
+    case 'shutdown':
+      return action.how === 'read' ? undefined : 'shutdown-write';
+    default:
+      return undefined;
   }
 }
 

@@ -142,5 +142,6 @@ function toResult(spec: Spec, family: 4 | 6, outcome: Outcome, durationMs: numbe
   if (outcome.reason !== undefined) result.reason = outcome.reason;
   if (outcome.verdict !== 'pass' && diff.length) result.diff = diff.join('\n');
   if (outcome.stderr) result.stderr = outcome.stderr;
+  if (outcome.disagreements) result.disagreements = outcome.disagreements;
   return result;
 }

@@ -68,6 +68,14 @@ describe('the catalog, shortened timers, IPv4 and IPv6', () => {
     expect(synRcvd.endpoints.b!.observed.find((o) => o.state === 'SYN_RCVD')!.sources).toContain('sock_diag');
   });
 
+  test('wire inference agrees with the kernel observers, or the disagreement has a documented reason', () => {
+    const unexplained = run.result.results.flatMap((r) => (r.disagreements ?? []).filter((d) => d.endsWith('[unexplained]')).map((d) => `${r.spec} ipv${r.ip}: ${d}`));
+    expect(unexplained).toEqual([]);
+    // The FIN+ACK spec is where the kernel's transient FIN_WAIT_2 meets the wire's direct FIN_WAIT_1 -> TIME_WAIT.
+    const finAck = run.result.results.find((r) => r.spec === 'close.fin-ack-in-fin-wait-1' && r.ip === 4)!;
+    expect(finAck.disagreements).toEqual([expect.stringMatching(/^a: missing-on-wire FIN_WAIT_2: .*\[allowed: transient\]$/)]);
+  });
+
   test('leaves nothing behind', () => {
     expect(residue(runIdOf(run.dir))).toEqual({ namespaces: [], traceInstances: [], processes: [], blocks: [] });
   });
