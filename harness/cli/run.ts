@@ -64,7 +64,7 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
   // A role the specs need and the target lacks: reported at the target file's roles, like any bad input.
   const missingRole = specs.flatMap((s) =>
     Object.entries(s.endpoints)
-      .filter(([, e]) => !target.roles.includes(e.role))
+      .filter(([, e]) => !e.peer && !target.roles.includes(e.role))
       .map(([name, e]) => {
         const message = `${s.id}: endpoint ${name} needs a ${e.role}, and target ${target.id} has no such role (it has: ${target.roles.join(', ')})`;
         return target.at?.roles('missing-role', message) ?? fileDiagnostic(target.file, 'missing-role', message);

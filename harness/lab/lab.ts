@@ -15,12 +15,15 @@ import { Relay } from './relay.js';
 
 export interface LabEndpoint {
   name: string;
+  /** The endpoint's namespace; empty for a peer (the harness itself, which needs none). */
   ns: string;
   addr: string;
   ifname: string;
+  /** The TUN device's descriptor; -1 for a peer. */
   fd: number;
-  /** sock_diag of this endpoint's namespace. */
-  diag: SockDiag;
+  /** sock_diag of this endpoint's namespace; absent for a peer. */
+  diag?: SockDiag;
+  peer: boolean;
 }
 
 export interface LabOptions {
@@ -33,6 +36,8 @@ export interface LabOptions {
   sysctls?: Record<string, string | number>;
   /** The connection's address family. */
   family: 4 | 6;
+  /** Endpoints the harness plays itself: no namespace, the relay hands their segments to the harness. */
+  peers?: string[];
   /** Lower bound of the retransmission timeout on the lab's routes (kernel default when absent). */
   rtoMinMs?: number;
 }
@@ -82,28 +87,33 @@ export class Lab {
       const ifname = tunName(opts.run);
       const specs = opts.endpoints.map((name, i) => ({
         name,
-        ns: namespaceName(opts.run, opts.index, name),
+        peer: opts.peers?.includes(name) ?? false,
+        ns: opts.peers?.includes(name) ? '' : namespaceName(opts.run, opts.index, name),
         addr: opts.family === 6 ? blockAddress6(block, i + 1) : blockAddress4(block, i + 1),
       }));
+      const real = specs.filter((s) => !s.peer);
       await Promise.all(
-        specs.map(async (s) => {
+        real.map(async (s) => {
           const entry: { ns: string; fd?: number; diag?: SockDiag } = { ns: s.ns };
           made.push(entry);
           await addNamespace(s.ns);
         }),
       );
-      const endpoints: LabEndpoint[] = specs.map((s, i) => {
+      const endpoints: LabEndpoint[] = specs.map((s) => {
+        if (s.peer) return { ...s, ifname: '', fd: -1 };
+        const entry = made.find((m) => m.ns === s.ns)!;
         const { fd, diag } = insideNamespace(s.ns, () => {
           writeSysctls({ ...BASE_SYSCTLS[opts.family], ...opts.sysctls });
           const fd = openTun(ifname);
-          made[i]!.fd = fd;
+          entry.fd = fd;
           return { fd, diag: SockDiag.open() };
         });
-        made[i]!.diag = diag;
+        entry.diag = diag;
         return { ...s, ifname, fd, diag };
       });
       await Promise.all(
         endpoints.map((e, i) => {
+          if (e.peer) return undefined;
           const peer = endpoints[1 - i]!;
           const plen = opts.family === 6 ? 128 : 32;
           return ipBatch(e.ns, [
@@ -138,11 +148,14 @@ export class Lab {
   destroy(): Promise<void> {
     this.destroyed ??= (async () => {
       await this.relay.stop();
-      for (const e of this.endpoints.values()) e.diag.close();
-      await Promise.all([...this.endpoints.values()].map(async (e) => {
-        await sysCloseAsync(e.fd);
-        await deleteNamespace(e.ns);
-      }));
+      const real = [...this.endpoints.values()].filter((e) => !e.peer);
+      for (const e of real) e.diag?.close();
+      await Promise.all(
+        real.map(async (e) => {
+          await sysCloseAsync(e.fd);
+          await deleteNamespace(e.ns);
+        }),
+      );
       releaseBlock(this.block);
     })();
     return this.destroyed;

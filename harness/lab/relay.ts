@@ -49,6 +49,8 @@ export class Relay {
   private readonly reordering = new Map<string, WirePacket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private started = false;
+  /** Receives what is sent to an endpoint the harness plays itself (a port with fd -1). */
+  private peerSink: ((p: WirePacket) => void) | undefined;
 
   constructor(
     private readonly reactor: Reactor,
@@ -64,8 +66,21 @@ export class Relay {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.reactor.add(this.a.fd, () => this.drain(this.a, this.b));
-    this.reactor.add(this.b.fd, () => this.drain(this.b, this.a));
+    if (this.a.fd >= 0) this.reactor.add(this.a.fd, () => this.drain(this.a, this.b));
+    if (this.b.fd >= 0) this.reactor.add(this.b.fd, () => this.drain(this.b, this.a));
+  }
+
+  /** Where segments for the harness-played endpoint go. */
+  setPeerSink(sink: (p: WirePacket) => void): void {
+    this.peerSink = sink;
+  }
+
+  /** A segment the harness-played endpoint sends: routed like any other, through the wire rules. */
+  sendFromPeer(from: string, data: Buffer): void {
+    const to = from === this.a.endpoint ? this.b : this.a;
+    const packet: WirePacket = { t: monoNow(), from, to: to.endpoint, data };
+    this.packets.push(packet);
+    this.route(packet);
   }
 
   /** Called for every packet the relay delivers, after the receiver has processed it. */
@@ -96,8 +111,8 @@ export class Relay {
    */
   flush(): void {
     if (!this.started) return;
-    this.drain(this.a, this.b);
-    this.drain(this.b, this.a);
+    if (this.a.fd >= 0) this.drain(this.a, this.b);
+    if (this.b.fd >= 0) this.drain(this.b, this.a);
   }
 
   /** Writes a segment of the harness's own making into `req.to`, placed in the connection's sequence space. */
@@ -113,7 +128,7 @@ export class Relay {
     this.timers.clear();
     if (!this.started) return;
     this.started = false;
-    await Promise.all([this.reactor.remove(this.a.fd), this.reactor.remove(this.b.fd)]);
+    await Promise.all([this.a, this.b].filter((p) => p.fd >= 0).map((p) => this.reactor.remove(p.fd)));
   }
 
   private drain(from: RelayPort, to: RelayPort): void {
@@ -183,8 +198,9 @@ export class Relay {
     const to = this.ports.get(packet.to);
     if (!to) return;
     try {
-      fs.writeSync(to.fd, packet.data);
+      if (to.fd >= 0) fs.writeSync(to.fd, packet.data);
       packet.delivered = monoNow();
+      if (to.fd < 0) this.peerSink?.(packet);
       const seg = decodePacket(packet.data);
       if (seg) this.tracker.delivered(packet.from, seg);
     } catch (err) {

@@ -4,6 +4,7 @@ import type { TraceSession } from '../observe/tracefs.js';
 import type { EndpointContext, Timeline } from '../observe/types.js';
 import { matchesPattern, type FaultRule } from '../lab/faults.js';
 import { monoNow } from '../lab/clock.js';
+import { Peer, PeerMismatch } from '../peer/peer.js';
 import type { AppAction, AppOp } from '../model/wire.js';
 import { decodePacket } from '../packet/tcp.js';
 import { compareWithWire } from './wire-check.js';
@@ -91,6 +92,17 @@ export interface Outcome {
 /** Which states only sock_diag shows on Linux: awaiting them means polling ss. */
 const SS_NEEDED: ReadonlySet<State> = new Set(['LISTEN', 'SYN_RCVD', 'TIME_WAIT', 'FIN_WAIT_2', 'CLOSED']);
 
+/** What fills a peer endpoint: the harness itself, which starts no program. */
+const PEER_TARGET: ResolvedTarget = {
+  id: 'peer',
+  title: 'the harness, segment by segment',
+  file: '',
+  roles: ['client', 'server'],
+  argv: () => {
+    throw new Error('a peer endpoint runs no program');
+  },
+};
+
 /** Longest wait between two `ss` samples when nothing happens on the wire. */
 const SS_RESAMPLE_MS = 50;
 
@@ -119,11 +131,15 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     endpoints: [names[0]!, names[1]!],
     reactor: ctx.reactor,
     family: ctx.family,
+    peers: names.filter((n) => spec.endpoints[n]!.peer),
     ...(ctx.timers === 'short' ? { rtoMinMs: SHORT_MODE_RTO_MIN_MS } : {}),
     sysctls: { ...(ctx.timers === 'short' ? SHORT_TIMERS : {}), ...spec.sysctls },
   });
   const endpoints = new Map<string, Endpoint>(
-    names.map((n) => [n, { name: n, role: spec.endpoints[n]!.role, target: ctx.targets[n]!, chain: Promise.resolve() }]),
+    names.map((n) => [
+      n,
+      { name: n, role: spec.endpoints[n]!.role, target: spec.endpoints[n]!.peer ? PEER_TARGET : ctx.targets[n]!, chain: Promise.resolve() },
+    ]),
   );
   const contexts: EndpointContext[] = names.map((n) => ({
     name: n,
@@ -131,9 +147,31 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     addr: lab.endpoint(n).addr,
     port: lab.port,
   }));
-  const obs = new Observations(lab, ctx.trace, contexts);
   let player: StepPlayer | undefined;
+  const peerNames = new Set(names.filter((n) => spec.endpoints[n]!.peer));
+  const obs = new Observations(lab, ctx.trace, contexts, peerNames, () => player?.actions ?? []);
+  const peers = new Map<string, Peer>();
+  for (const n of peerNames) {
+    const other = names.find((x) => x !== n)!;
+    const role = spec.endpoints[n]!.role;
+    const peer = new Peer({
+      name: n,
+      other,
+      addr: lab.endpoint(n).addr,
+      otherAddr: lab.endpoint(other).addr,
+      family: ctx.family,
+      // A peer server listens on the lab's port; a peer client connects to it from another.
+      port: role === 'server' ? lab.port : lab.port + 30000,
+      ...(role === 'client' ? { otherPort: lab.port } : {}),
+      send: (data) => lab.relay.sendFromPeer(n, data),
+    });
+    peers.set(n, peer);
+    lab.relay.setPeerSink((p) => peer.receive(p));
+  }
   const outcome = (verdict: Outcome['verdict'], reason?: string, stderr?: Record<string, string>): Outcome => {
+    // A last look at the socket tables, also when a step failed half-way:
+    // request and timewait sockets show nowhere else.
+    obs.snapshot();
     const timelines = obs.timelines();
     const result: Outcome = { verdict, endpoints: {}, packets: lab.relay.packets, labStart: lab.startedAt };
     if (reason !== undefined) result.reason = reason;
@@ -145,6 +183,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
       kernel: timelines,
       until: monoNow(),
       origin: lab.startedAt,
+      peers: peerNames,
     });
     if (disagreements.length) result.disagreements = disagreements;
     for (const n of names) {
@@ -165,7 +204,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
 
   try {
     await Promise.all(
-      [...endpoints.values()].map(async (ep) => {
+      [...endpoints.values()].filter((ep) => !peerNames.has(ep.name)).map(async (ep) => {
         ep.process = await TargetProcess.start({
           ns: lab.endpoint(ep.name).ns,
           argv: ep.target.argv(ep.role, { addr: lab.endpoint(ep.name).addr, port: lab.port }),
@@ -176,7 +215,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
       }),
     );
     for (const rule of spec.wire) lab.relay.startRule(rule);
-    player = new StepPlayer(spec, lab, endpoints, obs, ctx);
+    player = new StepPlayer(spec, lab, endpoints, obs, ctx, peers);
     for (const step of spec.steps) {
       ctx.signal.throwIfAborted();
       await player.play(step);
@@ -190,7 +229,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     return outcome('fail', `observed states differ from expected for ${failed.join(', ')}`);
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    if (err instanceof AwaitTimeout) return outcome('fail', err.message);
+    if (err instanceof AwaitTimeout || err instanceof PeerMismatch) return outcome('fail', err.message);
     const stderr: Record<string, string> = {};
     for (const ep of endpoints.values()) {
       const tail = ep.process?.stderrTail() ?? (err instanceof TargetError && err.message.startsWith(ep.name) ? err.stderr : '');
@@ -253,6 +292,7 @@ class StepPlayer {
     private readonly endpoints: Map<string, Endpoint>,
     private readonly obs: Observations,
     private readonly ctx: ExecuteContext,
+    private readonly peers: Map<string, Peer>,
   ) {}
 
   async play(step: Step): Promise<void> {
@@ -314,7 +354,12 @@ class StepPlayer {
     const me = this.lab.endpoint(ep.name);
     const op = appOp(action);
     if (op) this.actions.push({ t: monoNow(), endpoint: ep.name, op });
+    const peer = this.peers.get(ep.name);
     switch (action.op) {
+      case 'send-segment':
+        return peer!.send(action.segment);
+      case 'expect-segment':
+        return peer!.expect(action.segment, action.withinMs ?? this.ctx.timeouts.awaitMs);
       case 'listen':
         ep.listener = handle(await request('listen', { addr: me.addr, port: this.lab.port, backlog: 16 }));
         return;

@@ -1,6 +1,8 @@
 import type { Lab } from '../lab/lab.js';
 import { fuse } from '../observe/fusion.js';
 import { monoNow } from '../lab/clock.js';
+import { inferTimelines, type AppAction } from '../model/wire.js';
+import { wireSegments } from './wire-check.js';
 import type { TraceSession } from '../observe/tracefs.js';
 import type { EndpointContext, SockDiagSnapshot, Timeline, TraceEvent } from '../observe/types.js';
 
@@ -19,6 +21,9 @@ export class Observations {
     private readonly lab: Lab,
     private readonly session: TraceSession,
     readonly endpoints: EndpointContext[],
+    /** Endpoints the harness plays: no kernel to observe, their states come from the wire. */
+    private readonly peers: ReadonlySet<string> = new Set(),
+    private readonly actions: () => AppAction[] = () => [],
   ) {
     this.unsubscribe = [
       session.subscribe(
@@ -52,8 +57,10 @@ export class Observations {
   /** Reads the socket tables (sock_diag) of the given endpoints' namespaces (all by default). */
   snapshot(names?: string[]): void {
     for (const n of names ?? this.endpoints.map((e) => e.name)) {
+      const diag = this.lab.endpoint(n).diag;
+      if (!diag) continue;
       const t = monoNow();
-      const sockets = this.lab.endpoint(n).diag.sockets();
+      const sockets = diag.sockets();
       this.snapshots.push({ t, tEnd: monoNow(), endpoint: n, sockets });
     }
   }
@@ -61,7 +68,12 @@ export class Observations {
   timelines(): Record<string, Timeline> {
     this.lab.relay.flush();
     this.session.drain();
-    const fused = fuse({ endpoints: this.endpoints, trace: this.trace, snapshots: this.snapshots });
+    const kernel = this.endpoints.filter((e) => !this.peers.has(e.name));
+    const fused = fuse({ endpoints: kernel, trace: this.trace, snapshots: this.snapshots });
+    if (this.peers.size) {
+      const wire = inferTimelines({ endpoints: this.endpoints, segments: wireSegments(this.lab.relay.packets, Infinity), actions: this.actions() });
+      for (const p of this.peers) fused[p] = wire[p] ?? [];
+    }
     // An endpoint that never had a socket stayed in CLOSED all along: say so
     // rather than show nothing (e.g. a server that never listens).
     for (const e of this.endpoints) {

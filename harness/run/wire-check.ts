@@ -3,6 +3,27 @@ import { compareTimelines, inferTimelines, type AppAction, type WireSegment } fr
 import type { Micros, Timeline } from '../observe/types.js';
 import { decodePacket } from '../packet/tcp.js';
 
+/** The relay's record as wire inference reads it: decoded, with each segment's fate. */
+export function wireSegments(packets: readonly WirePacket[], until: Micros): WireSegment[] {
+  const segments: WireSegment[] = [];
+  for (const p of packets) {
+    if (p.t >= until) continue;
+    const seg = decodePacket(p.data);
+    if (!seg) continue;
+    const delivered = p.delivered !== undefined && p.delivered < until;
+    segments.push({
+      t: p.t,
+      // An injected segment comes from no endpoint: it changes only its receiver.
+      from: p.fault === 'injected' ? 'harness' : p.from,
+      to: p.to,
+      seg,
+      fate: delivered ? 'delivered' : 'dropped',
+      ...(delivered && p.delivered! > p.t ? { deliveredAt: p.delivered! } : {}),
+    });
+  }
+  return segments;
+}
+
 /**
  * The second opinion on every spec: the states RFC 9293 implies from the
  * segments the relay carried (and the calls the harness made), compared with
@@ -19,26 +40,14 @@ export function compareWithWire(input: {
   until: Micros;
   /** Times in the messages are counted from here (the lab's start). */
   origin: Micros;
+  peers?: ReadonlySet<string>;
 }): string[] {
-  const segments: WireSegment[] = [];
-  for (const p of input.packets) {
-    if (p.t >= input.until) continue;
-    const seg = decodePacket(p.data);
-    if (!seg) continue;
-    const delivered = p.delivered !== undefined && p.delivered < input.until;
-    segments.push({
-      t: p.t,
-      // An injected segment comes from no endpoint: it changes only its receiver.
-      from: p.fault === 'injected' ? 'harness' : p.from,
-      to: p.to,
-      seg,
-      fate: delivered ? 'delivered' : 'dropped',
-      ...(delivered && p.delivered! > p.t ? { deliveredAt: p.delivered! } : {}),
-    });
-  }
+  const segments = wireSegments(input.packets, input.until);
   const wire = inferTimelines({ endpoints: input.endpoints, segments, actions: [...input.actions] });
   const out: string[] = [];
   for (const e of input.endpoints) {
+    // A peer has no kernel view: its timeline is the wire's.
+    if (input.peers?.has(e.name)) continue;
     const ds = compareTimelines(input.kernel[e.name] ?? [], wire[e.name] ?? [], { endpoint: e.name, until: input.until, origin: input.origin });
     for (const d of ds) {
       out.push(`${e.name}: ${d.kind} ${d.state}: ${d.detail} [${d.rule ? `allowed: ${d.rule}` : 'unexplained'}]`);

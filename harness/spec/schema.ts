@@ -70,6 +70,8 @@ export const SPEC_SYSCTLS: Record<string, [number, number]> = {
 };
 
 export const INJECT_KEYS = ['from', 'flags', 'seq_offset', 'bytes'];
+/** Fields of a peer's segment (send and expect). */
+export const TEMPLATE_KEYS = ['flags', 'seq', 'ack', 'window', 'len', 'mss'];
 
 /** What the relay can do to a matching segment. */
 export const WIRE_ACTIONS = ['hold', 'drop', 'delay', 'duplicate', 'reorder'] as const;
@@ -85,6 +87,23 @@ const literals = <T extends string>(values: readonly T[], description: string): 
   );
 
 export const StateNameSchema = literals(STATES, 'An RFC 9293 connection state, spelled as in Figure 5 with underscores');
+
+function segmentTemplate(description: string, expect: boolean) {
+  return Type.Object(
+    {
+      flags: Type.Optional(Type.String({ pattern: '^[A-Za-z]{3}(\\+[A-Za-z]{3})*$', description: 'Flags joined by +, e.g. SYN+ACK' })),
+      seq: Type.Optional(Type.Integer({ description: "Sequence number relative to the sender's initial one" })),
+      ack: Type.Optional(Type.Integer({ description: "Acknowledgment number relative to the receiver's initial sequence number" })),
+      window: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'Window' })),
+      len: Type.Optional(Type.Integer({ minimum: 0, maximum: 1400, description: 'Payload length' })),
+      mss: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'MSS option' })),
+      ...(expect
+        ? { within: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_WITHIN_MS, description: 'Milliseconds to wait for it' })) }
+        : {}),
+    },
+    { additionalProperties: false, description },
+  );
+}
 
 const byteCount = (description: string) => Type.Integer({ minimum: 1, maximum: MAX_BYTES, description });
 
@@ -117,6 +136,14 @@ export const ActionSchema = Type.Union(
     Type.Object(
       { shutdown: literals(SHUTDOWN_HOWS, 'Which direction to shut down: read, write or both') },
       { additionalProperties: false, description: 'Half-close: { shutdown: write }' },
+    ),
+    Type.Object(
+      { send: segmentTemplate('The segment a peer sends; unset fields take what the connection implies', false) },
+      { additionalProperties: false, description: 'Peer endpoints: send a segment, e.g. { send: { flags: SYN } }' },
+    ),
+    Type.Object(
+      { expect: segmentTemplate('The segment the peer expects next; unset fields match anything', true) },
+      { additionalProperties: false, description: 'Peer endpoints: the next segment must match, e.g. { expect: { flags: SYN+ACK, ack: 1 } }' },
     ),
   ],
   { description: 'What the endpoint does' },
@@ -229,6 +256,9 @@ export const StepSchema = Type.Union([AwaitStepSchema, ReleaseStepSchema, Inject
 export const EndpointSchema = Type.Object(
   {
     role: literals(ROLES, 'client (connects) or server (listens and accepts)'),
+    peer: Type.Optional(
+      Type.Boolean({ description: 'true: the harness plays this endpoint itself, segment by segment (docs/specs.md "The peer")' }),
+    ),
   },
   { additionalProperties: false, description: 'One side of the connection' },
 );

@@ -14,6 +14,8 @@ export class SpecScope {
   readonly declared = new Map<string, Role | undefined>();
   /** Valid expected lists only: awaits are checked against these. */
   readonly expected = new Map<string, State[]>();
+  /** Endpoints the harness plays itself (`peer: true`). */
+  readonly peers = new Set<string>();
   /** Wire rule names defined so far (top level, then steps in order), with their action. */
   readonly rules = new Map<string, string>();
   /** False while `endpoints` is absent or not a mapping: then no name is reported as unknown. */

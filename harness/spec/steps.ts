@@ -1,10 +1,10 @@
 import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
 import type { State } from '../model/states.js';
 import { clip, type Entry, type NodeReader, type Value } from './nodes.js';
-import { INJECT_KEYS, ACTION_NAMES, ACTION_ROLES, BARE_ACTIONS, MAPPING_ACTIONS, MAX_BYTES, MAX_WITHIN_MS, SHUTDOWN_HOWS, type Role } from './schema.js';
+import { INJECT_KEYS, TEMPLATE_KEYS, type ActionName, ACTION_NAMES, ACTION_ROLES, BARE_ACTIONS, MAPPING_ACTIONS, MAX_BYTES, MAX_WITHIN_MS, SHUTDOWN_HOWS, type Role } from './schema.js';
 import type { SpecScope } from './scope.js';
 import { closest, didYouMean } from './suggest.js';
-import type { Action, SegmentMatch, Step, WireAction } from './types.js';
+import type { Action, SegmentMatch, SegmentTemplate, Step, WireAction } from './types.js';
 import { checkFlags, checkRule, checkSegmentAwait, isWireAction } from './wire.js';
 
 /**
@@ -239,8 +239,13 @@ class StepChecker {
     const r = this.r;
     const node = r.deref(raw);
     if (node === undefined) return undefined;
+    if (this.scope.peers.has(endpoint)) return this.peerAction(endpoint, node, keyNode);
     let action: Action | undefined;
     let at: Node = node ?? keyNode;
+    if (node && isMap(node) && r.entries(node).some((e) => e.key === 'expect' || (e.key === 'send' && isMap(r.deref(e.value) ?? null)))) {
+      r.report(node, 'bad-action', `only a peer endpoint (peer: true) sends and expects crafted segments; ${endpoint} is a program driven through its sockets`);
+      return undefined;
+    }
     if (node && isScalar(node) && typeof node.value === 'string') {
       action = this.bareAction(node, node.value);
     } else if (node && isMap(node)) {
@@ -261,11 +266,79 @@ class StepChecker {
       return undefined;
     }
     if (!action || !role) return action;
-    const allowed = ACTION_ROLES[action.op];
+    const allowed = ACTION_ROLES[action.op as ActionName];
     if (allowed && !allowed.includes(role)) {
       r.report(at, 'bad-action', `${action.op} is a ${allowed.join(' or ')} action, and endpoint ${endpoint} is a ${role}`);
       return undefined;
     }
+    return action;
+  }
+
+  /** `{ send: { flags: SYN } }` or `{ expect: { flags: SYN+ACK, ack: 1 } }`: a peer's only actions. */
+  private peerAction(endpoint: string, node: Value, keyNode: Node): Action | undefined {
+    const r = this.r;
+    const usage = `${endpoint} is a peer: its steps are { send: { flags: SYN } } and { expect: { flags: SYN+ACK } }`;
+    const map = node && isMap(node) ? node : undefined;
+    const entries = map ? r.entries(map) : [];
+    const first = entries[0];
+    if (!map || !first || entries.length > 1 || (first.key !== 'send' && first.key !== 'expect')) {
+      r.report(node ?? keyNode, 'bad-action', usage);
+      return undefined;
+    }
+    const expect = first.key === 'expect';
+    const tmpl = r.map(first.value, first.key, 'a segment such as { flags: SYN+ACK, ack: 1 }', first.keyNode);
+    if (!tmpl) return undefined;
+    const allowed = expect ? [...TEMPLATE_KEYS, 'within'] : TEMPLATE_KEYS;
+    const segment: SegmentTemplate = {};
+    let withinMs: number | undefined;
+    let ok = true;
+    for (const e of r.entries(tmpl)) {
+      let v: number | undefined;
+      switch (e.key) {
+        case 'flags': {
+          const flags = checkFlags(r, e.value, e.keyNode);
+          if (flags) segment.flags = flags;
+          else ok = false;
+          continue;
+        }
+        case 'seq':
+        case 'ack':
+          v = r.integer(e.value, e.key, -(2 ** 31), 2 ** 32 - 1, 'sequence numbers, relative', e.keyNode);
+          break;
+        case 'window':
+          v = r.integer(e.value, 'window', 0, 65535, 'bytes', e.keyNode);
+          break;
+        case 'len':
+          v = r.integer(e.value, 'len', 0, 1400, 'bytes', e.keyNode);
+          break;
+        case 'mss':
+          v = r.integer(e.value, 'mss', 1, 65535, 'bytes', e.keyNode);
+          break;
+        case 'within':
+          if (expect) {
+            withinMs = r.integer(e.value, 'within', 1, MAX_WITHIN_MS, 'milliseconds', e.keyNode);
+            if (withinMs === undefined) ok = false;
+            continue;
+          }
+          v = undefined;
+          r.report(e.keyNode, 'unknown-key', 'within belongs to expect');
+          break;
+        default:
+          r.report(e.keyNode, 'unknown-key', `unknown key "${clip(e.key)}" in a segment${didYouMean(closest(e.key, allowed))}; allowed: ${allowed.join(', ')}`);
+      }
+      if (v === undefined) ok = false;
+      else segment[e.key as 'seq' | 'ack' | 'window' | 'len' | 'mss'] = v;
+    }
+    if (!ok) return undefined;
+    if (!expect) {
+      if (!segment.flags) {
+        r.report(first.keyNode, 'missing-key', 'a segment to send needs flags, e.g. { flags: SYN }');
+        return undefined;
+      }
+      return { op: 'send-segment', segment };
+    }
+    const action: Action = { op: 'expect-segment', segment };
+    if (withinMs !== undefined) action.withinMs = withinMs;
     return action;
   }
 

@@ -26,7 +26,28 @@ export type Action =
   | { op: 'shutdown'; how: 'read' | 'write' | 'both' }
   | { op: 'close' }
   | { op: 'close-listener' }
-  | { op: 'abort' };
+  | { op: 'abort' }
+  /** Peer endpoints only: the harness sends a segment of its making. */
+  | { op: 'send-segment'; segment: SegmentTemplate }
+  /** Peer endpoints only: the next segment from the other endpoint must match. */
+  | { op: 'expect-segment'; segment: SegmentTemplate; withinMs?: number };
+
+/**
+ * A partial segment, as the peer sends it (unset fields take the values the
+ * connection implies) or expects it (unset fields match anything). seq and
+ * ack are relative: to the sender's and the receiver's initial sequence
+ * numbers, as results and Wireshark show them.
+ */
+export interface SegmentTemplate {
+  flags?: string[];
+  seq?: number;
+  ack?: number;
+  window?: number;
+  /** Payload length (send: bytes to send). */
+  len?: number;
+  /** The MSS option (send: add it; expect: require it). */
+  mss?: number;
+}
 
 /**
  * Which segments a wire rule applies to. `flags` compares SYN, FIN, RST and
@@ -69,6 +90,8 @@ export type Step =
 
 export interface EndpointSpec {
   role: Role;
+  /** Played by the harness itself, segment by segment (no program, no kernel stack). */
+  peer?: boolean;
 }
 
 export interface Spec {

@@ -1,4 +1,4 @@
-import { isMap, type Document, type Node } from 'yaml';
+import { isMap, isScalar, type Document, type Node } from 'yaml';
 import { diagnosticAt, type Diagnostic, type SourceText } from './diagnostic.js';
 import { checkExpect } from './expect.js';
 import { clip, NodeReader, type Value } from './nodes.js';
@@ -98,7 +98,9 @@ export function validateSpec(src: SourceText, doc: Document.Parsed, file: string
     title,
     refs: refs ?? [],
     file,
-    endpoints: Object.fromEntries([...scope.declared].map(([name, role]) => [name, { role: role as Role }])),
+    endpoints: Object.fromEntries(
+      [...scope.declared].map(([name, role]) => [name, scope.peers.has(name) ? { role: role as Role, peer: true } : { role: role as Role }]),
+    ),
     sysctls,
     wire,
     steps,
@@ -198,21 +200,33 @@ function checkEndpoints(scope: SpecScope, keyNode: Node, node: Value): boolean {
       r.report(e.keyNode, 'bad-value', `"${e.key}" is a reserved word and cannot name an endpoint`);
       ok = false;
     }
-    const role = checkEndpoint(r, e.key, e.keyNode, e.value);
+    const { role, peer } = checkEndpoint(r, e.key, e.keyNode, e.value);
     scope.declared.set(e.key, role);
+    if (peer) scope.peers.add(e.key);
     if (!role) ok = false;
   });
+  if (ok && scope.peers.size === scope.declared.size) {
+    r.report(keyNode, 'bad-value', 'at least one endpoint must be a real program (a target); all of them are peers');
+    ok = false;
+  }
   return ok;
 }
 
-function checkEndpoint(r: NodeReader, name: string, keyNode: Node, node: Value): Role | undefined {
+function checkEndpoint(r: NodeReader, name: string, keyNode: Node, node: Value): { role?: Role; peer: boolean } {
   const map = r.map(node, `endpoint ${name}`, '{ role: client } or { role: server }', keyNode);
-  if (!map) return undefined;
+  if (!map) return { peer: false };
   let role: Role | undefined;
+  let peer = false;
   let seen = false;
   for (const e of r.entries(map)) {
+    if (e.key === 'peer') {
+      const v = r.deref(e.value);
+      if (v && isScalar(v) && typeof v.value === 'boolean') peer = v.value;
+      else r.wrongType(v, 'peer', 'true (the harness plays this endpoint) or false', e.keyNode);
+      continue;
+    }
     if (e.key !== 'role') {
-      r.report(e.keyNode, 'unknown-key', `unknown key "${clip(e.key)}" in endpoint ${name}${didYouMean(closest(e.key, ['role']))}`);
+      r.report(e.keyNode, 'unknown-key', `unknown key "${clip(e.key)}" in endpoint ${name}${didYouMean(closest(e.key, ['role', 'peer']))}`);
       continue;
     }
     seen = true;
@@ -223,5 +237,5 @@ function checkEndpoint(r: NodeReader, name: string, keyNode: Node, node: Value):
     else r.report(value, 'bad-value', `role must be client or server, not "${clip(s)}"${didYouMean(closest(s, ROLES))}`);
   }
   if (!seen) r.report(keyNode, 'missing-key', `endpoint ${name} has no role; write ${name}: { role: client } or { role: server }`);
-  return role;
+  return role ? { role, peer } : { peer };
 }

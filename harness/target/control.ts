@@ -36,6 +36,12 @@ interface Pending {
 
 /** Longest line accepted from a target: a flood of garbage must not grow memory without bound. */
 const MAX_LINE = 1 << 20;
+/**
+ * Events kept for `waitEvent` (the ready event is always kept): a target
+ * that floods the channel with well-formed events must not grow memory
+ * without bound either.
+ */
+const MAX_EVENTS = 1000;
 
 export class ControlChannel {
   private nextId = 1;
@@ -57,17 +63,23 @@ export class ControlChannel {
 
   /** Feeds bytes read from the target's stdout. */
   feed(chunk: string): void {
+    // Once the channel has failed nothing more is read into it: a target
+    // flooding its stdout costs no more than reading and dropping.
+    if (this.failure) return;
     this.buffered += chunk;
-    if (this.buffered.length > MAX_LINE && !this.buffered.includes('\n')) {
+    // One pass over the complete lines, then one slice: slicing the rest of
+    // the buffer after each line would be quadratic in the lines per chunk.
+    let from = 0;
+    let nl: number;
+    while (!this.failure && (nl = this.buffered.indexOf('\n', from)) >= 0) {
+      const line = this.buffered.slice(from, nl).trim();
+      from = nl + 1;
+      if (line) this.handleLine(line);
+    }
+    this.buffered = this.failure ? '' : this.buffered.slice(from);
+    if (this.buffered.length > MAX_LINE) {
       this.onGarbage(this.buffered.slice(0, 200));
       this.buffered = '';
-      return;
-    }
-    let nl: number;
-    while ((nl = this.buffered.indexOf('\n')) >= 0) {
-      const line = this.buffered.slice(0, nl).trim();
-      this.buffered = this.buffered.slice(nl + 1);
-      if (line) this.handleLine(line);
     }
   }
 
@@ -86,6 +98,7 @@ export class ControlChannel {
     const obj = msg as Record<string, unknown>;
     if (typeof obj.event === 'string') {
       const event = obj as ControlEvent;
+      if (this.events.length >= MAX_EVENTS) this.events.splice(1, 1);
       this.events.push(event);
       for (let i = this.eventWaiters.length - 1; i >= 0; i--) {
         const w = this.eventWaiters[i]!;
@@ -159,9 +172,15 @@ export class ControlChannel {
     });
   }
 
-  /** The target went away: everything still waiting fails with `reason`. */
+  /** Why the channel failed, once it has. */
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
+  /** The target went away or broke the protocol: everything still waiting fails with `reason`; the first reason sticks. */
   fail(reason: Error): void {
     this.failure ??= reason;
+    this.buffered = '';
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(reason);

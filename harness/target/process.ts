@@ -6,6 +6,12 @@ import { ControlChannel, ControlError } from './control.js';
  * namespace (`ip netns exec` enters the namespace and then execs the
  * program, so the PID we hold is the program's own), driven over its
  * stdin/stdout, stopped with stdin EOF, then SIGTERM, then SIGKILL.
+ *
+ * A target may misbehave in every way a program can: exit at once, never
+ * say ready, crash, hang, ignore SIGTERM, flood its output, print garbage.
+ * Each of these ends as a TargetError on the control channel (so pending
+ * requests fail at once rather than time out), within bounded time and
+ * memory, and `stop()` always ends the process.
  */
 
 export interface StartOptions {
@@ -27,36 +33,58 @@ export class TargetError extends Error {
   }
 }
 
+/** How `stop()` ended the process: what a well-behaved target needs is `stdin-eof`. */
+export type StopHow = 'already-exited' | 'stdin-eof' | 'sigterm' | 'sigkill' | 'unkillable';
+
 const STDERR_TAIL = 4096;
 /** How long a target may take to exit after stdin EOF, and after SIGTERM. */
 const GRACE_MS = 500;
 const KILL_AFTER_MS = 1000;
+/** After SIGKILL a process can only linger in uninterruptible sleep; stop waiting then. */
+const UNKILLABLE_AFTER_MS = 2000;
+/**
+ * Output a target may write during one spec. Protocol replies are small
+ * (a captured recv is at most 128 KiB of hex); more than this is a flood,
+ * and the target is failed rather than read forever.
+ */
+export const MAX_STDOUT_BYTES = 16 << 20;
+export const MAX_STDERR_BYTES = 16 << 20;
 
 export class TargetProcess {
   readonly control: ControlChannel;
   private stderrBuf = '';
+  private stdoutBytes = 0;
+  private stderrBytes = 0;
   private exitInfo: string | undefined;
+  private stopping: Promise<StopHow> | undefined;
   readonly exited: Promise<void>;
+  /** Settles (never rejects) with the first reason the target became unusable: exit, garbage, flood. */
+  readonly failed: Promise<TargetError>;
+  private resolveFailed!: (e: TargetError) => void;
 
   private constructor(
     readonly label: string,
     private readonly child: Child,
   ) {
+    this.failed = new Promise((resolve) => (this.resolveFailed = resolve));
     this.control = new ControlChannel(
       (line) => {
         if (!child.stdin?.writable) throw new Error(`${label}: stdin is closed`);
         child.stdin.write(line);
       },
-      (garbage) =>
-        this.control.fail(
-          new TargetError(`${label} printed something that is not the control protocol: ${JSON.stringify(garbage.slice(0, 200))}`, this.stderrTail()),
-        ),
+      (garbage) => this.fail(`${label} printed something that is not the control protocol: ${JSON.stringify(garbage.slice(0, 200))}`),
     );
     child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => this.control.feed(chunk));
+    child.stdout?.on('data', (chunk: string) => {
+      this.stdoutBytes += chunk.length;
+      if (this.stdoutBytes > MAX_STDOUT_BYTES) this.fail(`${label} flooded its control channel: more than ${MAX_STDOUT_BYTES >> 20} MiB on stdout`);
+      else this.control.feed(chunk);
+    });
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
-      this.stderrBuf = (this.stderrBuf + chunk).slice(-STDERR_TAIL);
+      this.stderrBytes += chunk.length;
+      this.stderrBuf = (chunk.length >= STDERR_TAIL ? chunk : this.stderrBuf + chunk).slice(-STDERR_TAIL);
+      if (this.stderrBytes > MAX_STDERR_BYTES) this.fail(`${label} flooded stderr: more than ${MAX_STDERR_BYTES >> 20} MiB`);
     });
     // Writing to a target that died raises EPIPE on stdin; the exit handler reports it.
     child.stdin?.on('error', () => {});
@@ -68,9 +96,15 @@ export class TargetProcess {
         this.exitInfo = `could not run: ${err.message}`;
       },
     );
-    void this.exited.then(() =>
-      this.control.fail(new TargetError(`${label} ${this.exitInfo}`, this.stderrTail())),
-    );
+    void this.exited.then(() => this.fail(`${label} ${this.exitInfo}`));
+  }
+
+  /** Fails the control channel (first reason wins) and tells whoever waits on `failed`. */
+  private fail(message: string): void {
+    if (this.control.failed) return;
+    const err = new TargetError(message, this.stderrTail());
+    this.control.fail(err);
+    this.resolveFailed(err);
   }
 
   static async start(opts: StartOptions): Promise<TargetProcess> {
@@ -96,17 +130,33 @@ export class TargetProcess {
     return this.exitInfo;
   }
 
+  /** Why the target became unusable, once it has. */
+  get failure(): Error | undefined {
+    return this.control.failed;
+  }
+
   stderrTail(): string {
     return this.stderrBuf;
   }
 
-  /** Ends the process: stdin EOF, then SIGTERM after a grace period, then SIGKILL. */
-  async stop(): Promise<void> {
-    if (this.exitInfo !== undefined) return;
+  /**
+   * Ends the process: stdin EOF, then SIGTERM after a grace period, then
+   * SIGKILL; resolves with what it took. Safe to call more than once.
+   */
+  stop(): Promise<StopHow> {
+    this.stopping ??= this.escalate();
+    return this.stopping;
+  }
+
+  private async escalate(): Promise<StopHow> {
+    if (this.exitInfo !== undefined) return 'already-exited';
     this.child.stdin?.end();
-    if (await settlesWithin(this.exited, GRACE_MS)) return;
+    if (await settlesWithin(this.exited, GRACE_MS)) return 'stdin-eof';
     this.child.kill('SIGTERM');
-    await this.exited;
+    if (await settlesWithin(this.exited, KILL_AFTER_MS)) return 'sigterm';
+    this.child.kill('SIGKILL');
+    if (await settlesWithin(this.exited, UNKILLABLE_AFTER_MS)) return 'sigkill';
+    return 'unkillable';
   }
 }
 
@@ -117,7 +167,8 @@ function spawn(opts: StartOptions) {
     stderr: 'pipe',
     buffer: false,
     reject: false,
-    forceKillAfterDelay: KILL_AFTER_MS,
+    // The escalation is ours (stop()); execa must not add a kill of its own.
+    forceKillAfterDelay: false,
     env: { TCPCONFORM_RUN: opts.run },
   });
 }

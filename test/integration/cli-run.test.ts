@@ -93,7 +93,7 @@ describe('tcpconform run with a wrong expectation', () => {
   test('fails with a readable diff and exit 1', async () => {
     const out = tempDir('wrong');
     try {
-      const r = await tcpconform(['run', path.join(FIXTURES, 'specs/wrong'), '--out', out, '--no-color']);
+      const r = await tcpconform(['run', path.join(FIXTURES, 'specs/wrong/three-way-wrong.yaml'), '--out', out, '--no-color']);
       expect(r.exitCode).toBe(1);
       expect(r.stdout).toContain('fail');
       expect(r.stdout).toContain('- SYN_RCVD');
@@ -101,6 +101,25 @@ describe('tcpconform run with a wrong expectation', () => {
       const { result } = readRun(out);
       expect(result.results[0]).toMatchObject({ verdict: 'fail' });
       expect(result.results[0]!.diff).toContain('- SYN_RCVD');
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a peer whose expectation is not met', () => {
+  test('fails with got/want and every segment it saw', async () => {
+    const out = tempDir('peer-wrong');
+    try {
+      const r = await tcpconform(['run', path.join(FIXTURES, 'specs/wrong/peer-wrong-ack.yaml'), '--out', out, '--no-color']);
+      expect(r.exitCode).toBe(1);
+      const { result } = readRun(out);
+      const res = result.results[0]!;
+      expect(res.verdict).toBe('fail');
+      expect(res.reason).toMatch(/^p expected SYN\+ACK ack=2, got SYN\+ACK seq=0 ack=1 .*: ack: got 1, want 2$/m);
+      expect(res.reason).toMatch(/^ {2}> b>p SYN\+ACK seq=0 ack=1 /m);
+      expect(res.endpoints.p).toMatchObject({ target: 'peer' });
+      expect(res.endpoints.p!.observed.every((o) => o.sources.join() === 'wire')).toBe(true);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
