@@ -1,7 +1,7 @@
 import { Lab } from '../lab/lab.js';
 import type { State } from '../model/states.js';
 import type { TraceSession } from '../observe/tracefs.js';
-import type { EndpointContext, Timeline } from '../observe/types.js';
+import type { EndpointContext, SockDiagSnapshot, Timeline } from '../observe/types.js';
 import { matchesPattern, type FaultRule } from '../lab/faults.js';
 import { monoNow } from '../lab/clock.js';
 import { Peer, PeerMismatch } from '../peer/peer.js';
@@ -76,10 +76,18 @@ export interface EndpointOutcome {
   expected: State[];
   observed: Timeline;
   diff: string[];
+  timers?: TimerCheck[];
+}
+
+export interface TimerCheck {
+  state: State;
+  minMs: number;
+  maxMs: number;
+  measuredMs?: number;
 }
 
 export interface Outcome {
-  verdict: 'pass' | 'fail' | 'error';
+  verdict: 'pass' | 'fail' | 'deviation' | 'error';
   reason?: string;
   endpoints: Record<string, EndpointOutcome>;
   packets: WirePacket[];
@@ -198,8 +206,19 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
         observed,
         diff: matchTimeline(expected, observed).lines,
       };
+      const timers = measureTimers(spec, n, observed, obs.snapshots, lab.endpoint(n).addr);
+      if (timers.length) result.endpoints[n]!.timers = timers;
     }
     return result;
+  };
+
+  /** A failure the target's file documents as a known deviation becomes `deviation`, with its reason. */
+  const judged = (o: Outcome): Outcome => {
+    const documented = [...endpoints.values()].flatMap((ep) =>
+      (ep.target.deviations ?? []).filter((d) => d.specs.includes(spec.id)).map((d) => `${ep.target.id}: ${d.reason}`),
+    );
+    if (o.verdict !== 'fail' || documented.length === 0) return o;
+    return { ...o, verdict: 'deviation', reason: `${documented.join('; ')} (observed: ${o.reason ?? ''})` };
   };
 
   try {
@@ -225,11 +244,17 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     obs.snapshot();
     const timelines = obs.timelines();
     const failed = names.filter((n) => !matchTimeline(spec.expect[n] ?? [], timelines[n] ?? []).ok);
-    if (failed.length === 0) return outcome('pass');
-    return outcome('fail', `observed states differ from expected for ${failed.join(', ')}`);
+    if (failed.length) return judged(outcome('fail', `observed states differ from expected for ${failed.join(', ')}`));
+    const timerFaults = names.flatMap((n) =>
+      measureTimers(spec, n, timelines[n] ?? [], obs.snapshots, lab.endpoint(n).addr)
+        .filter((c) => c.measuredMs === undefined || c.measuredMs < c.minMs || c.measuredMs > c.maxMs)
+        .map((c) => `${n}: ${c.state} timer ${c.measuredMs === undefined ? 'not seen' : `${c.measuredMs} ms`}, expected ${c.minMs}..${c.maxMs} ms`),
+    );
+    if (timerFaults.length) return judged(outcome('fail', timerFaults.join('; ')));
+    return outcome('pass');
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    if (err instanceof AwaitTimeout || err instanceof PeerMismatch) return outcome('fail', err.message);
+    if (err instanceof AwaitTimeout || err instanceof PeerMismatch) return judged(outcome('fail', err.message));
     const stderr: Record<string, string> = {};
     for (const ep of endpoints.values()) {
       const tail = ep.process?.stderrTail() ?? (err instanceof TargetError && err.message.startsWith(ep.name) ? err.stderr : '');
@@ -241,6 +266,31 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     await Promise.all([...endpoints.values()].map((ep) => ep.process?.stop()));
     await lab.destroy();
   }
+}
+
+/**
+ * The length of each timer the spec puts a range on: what sock_diag showed
+ * left on the timewait socket's timer, plus the time already spent in the
+ * state when it was read (the first reading is the most precise).
+ */
+function measureTimers(spec: Spec, endpoint: string, observed: Timeline, snapshots: readonly SockDiagSnapshot[], addr: string): TimerCheck[] {
+  const out: TimerCheck[] = [];
+  for (const [state, range] of Object.entries(spec.timers[endpoint] ?? {})) {
+    const check: TimerCheck = { state: state as State, minMs: range.minMs, maxMs: range.maxMs };
+    const entry = observed.find((o) => o.state === state);
+    const ssName = state === 'TIME_WAIT' ? 'TIME-WAIT' : 'FIN-WAIT-2';
+    if (entry) {
+      for (const snap of snapshots) {
+        if (snap.endpoint !== endpoint || snap.t < entry.t) continue;
+        const sock = snap.sockets.find((s) => s.state === ssName && s.timer?.name === 'timewait' && s.local.addr === addr);
+        if (!sock) continue;
+        check.measuredMs = Math.round(sock.timer!.expiresMs + (snap.t - entry.t) / 1000);
+        break;
+      }
+    }
+    out.push(check);
+  }
+  return out;
 }
 
 /** Waits until every endpoint's observation completes its expectation, diverges from it, or time runs out. */

@@ -39,6 +39,20 @@ export const EndpointResultSchema = Type.Object(
     addr: Type.String(),
     expected: Type.Array(StateName),
     observed: Type.Array(ObservedStateSchema),
+    timers: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            state: StateName,
+            minMs: Type.Number(),
+            maxMs: Type.Number(),
+            measuredMs: Type.Optional(Type.Number({ description: 'Timer length: what sock_diag showed left, plus the time already spent in the state' })),
+          },
+          { additionalProperties: false },
+        ),
+        { description: 'Timer expectations of the spec for this endpoint, with what was measured' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

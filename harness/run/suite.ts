@@ -119,6 +119,7 @@ function toResult(spec: Spec, family: 4 | 6, outcome: Outcome, durationMs: numbe
       role: e.role,
       addr: e.addr,
       expected: e.expected,
+      ...(e.timers ? { timers: e.timers } : {}),
       observed: e.observed.map((o) => ({
         state: o.state,
         tMs: round3((o.t - outcome.labStart) / 1000),

@@ -47,7 +47,10 @@ export const ACTION_ROLES: Partial<Record<ActionName, readonly Role[]>> = {
   connect: ['client'],
 };
 
-export const TOP_LEVEL_KEYS = ['id', 'title', 'refs', 'description', 'endpoints', 'sysctls', 'wire', 'steps', 'expect'] as const;
+export const TOP_LEVEL_KEYS = ['id', 'title', 'refs', 'description', 'endpoints', 'sysctls', 'wire', 'steps', 'expect', 'timers'] as const;
+
+/** States whose timer sock_diag reports (Linux's timewait sockets), so a spec can check its length. */
+export const TIMED_STATES = ['TIME_WAIT', 'FIN_WAIT_2'] as const;
 
 /**
  * The kernel settings a spec may change inside its lab: TCP behaviour knobs
@@ -282,6 +285,29 @@ export const SpecFileSchema = Type.Object(
       additionalProperties: false,
       description: `The endpoints, by name (lower case, e.g. a and b), ${MAX_ENDPOINTS} at most`,
     }),
+    timers: Type.Optional(
+      Type.Record(
+        EndpointName,
+        Type.Object(
+          Object.fromEntries(
+            TIMED_STATES.map((st) => [
+              st,
+              Type.Optional(
+                Type.Object(
+                  {
+                    min_ms: Type.Integer({ minimum: 0, description: 'Shortest acceptable length, ms' }),
+                    max_ms: Type.Integer({ minimum: 0, description: 'Longest acceptable length, ms' }),
+                  },
+                  { additionalProperties: false, description: `How long the ${st} timer may be` },
+                ),
+              ),
+            ]),
+          ),
+          { additionalProperties: false, description: 'Timer lengths of this endpoint, by state' },
+        ),
+        { additionalProperties: false, description: 'Timer lengths measured from sock_diag without waiting them out (docs/specs.md "Timer expectations")' },
+      ),
+    ),
     sysctls: Type.Optional(
       Type.Object(
         Object.fromEntries(

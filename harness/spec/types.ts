@@ -105,6 +105,11 @@ export interface Spec {
   steps: Step[];
   /** Kernel settings applied in every namespace of the spec's lab (a fixed list, see docs/specs.md). */
   sysctls: Record<string, number>;
+  /**
+   * Per endpoint and state: the range the length of that state's timer must
+   * fall in (ms), measured from sock_diag without waiting the timer out.
+   */
+  timers: Record<string, Partial<Record<State, { minMs: number; maxMs: number }>>>;
   /** Wire rules active from the start. */
   wire: WireRule[];
   /** Per endpoint, the states it must pass through in order, starting with CLOSED. */

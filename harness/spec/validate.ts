@@ -11,12 +11,14 @@ import {
   SPEC_ID_PATTERN,
   TOP_LEVEL_KEYS,
   SPEC_SYSCTLS,
+  TIMED_STATES,
   WIRE_ACTIONS,
   type Role,
 } from './schema.js';
 import { SpecScope } from './scope.js';
 import { checkSteps } from './steps.js';
 import { closest, didYouMean } from './suggest.js';
+import type { State } from '../model/states.js';
 import type { Spec, WireRule } from './types.js';
 import { checkRule, isWireAction } from './wire.js';
 
@@ -87,12 +89,13 @@ export function validateSpec(src: SourceText, doc: Document.Parsed, file: string
   const expectOk = ex ? checkExpect(scope, ex.keyNode, ex.value) : false;
   const wire = checkWire(scope, fields.get('wire'));
   const sysctls = checkSysctls(r, fields.get('sysctls'));
+  const timers = checkTimers(scope, fields.get('timers'));
   const st = fields.get('steps');
   const steps = st ? checkSteps(scope, st.keyNode, st.value) : undefined;
 
   const result: Validated = { diagnostics: r.diagnostics };
   if (idNode) result.idRange = r.range(idNode);
-  if (r.diagnostics.length > 0 || id === undefined || title === undefined || !endpointsOk || !expectOk || !steps || !wire || !sysctls) return result;
+  if (r.diagnostics.length > 0 || id === undefined || title === undefined || !endpointsOk || !expectOk || !steps || !wire || !sysctls || !timers) return result;
   const spec: Spec = {
     id,
     title,
@@ -102,6 +105,7 @@ export function validateSpec(src: SourceText, doc: Document.Parsed, file: string
       [...scope.declared].map(([name, role]) => [name, scope.peers.has(name) ? { role: role as Role, peer: true } : { role: role as Role }]),
     ),
     sysctls,
+    timers,
     wire,
     steps,
     expect: Object.fromEntries(scope.expected),
@@ -122,6 +126,66 @@ function checkRefs(r: NodeReader, f: { keyNode?: Node; value?: Value }): string[
     if (s !== undefined) out.push(s);
   }
   return out;
+}
+
+/** Timer expectations: per endpoint, per timed state, a range in ms; the state must be expected. */
+function checkTimers(scope: SpecScope, f: { keyNode: Node; value: Value } | undefined): Spec['timers'] | undefined {
+  if (!f) return {};
+  const r = scope.r;
+  const map = r.map(f.value, 'timers', 'a mapping such as { a: { TIME_WAIT: { min_ms: 55000, max_ms: 65000 } } }', f.keyNode);
+  if (!map) return undefined;
+  const out: Spec['timers'] = {};
+  let ok = true;
+  for (const e of r.entries(map)) {
+    if (!scope.isDeclared(e.key)) {
+      scope.unknownEndpoint(e.keyNode, e.key);
+      ok = false;
+      continue;
+    }
+    const states = r.map(e.value, `timers.${e.key}`, 'a mapping of states to { min_ms, max_ms }', e.keyNode);
+    if (!states) {
+      ok = false;
+      continue;
+    }
+    const perState: Spec['timers'][string] = {};
+    for (const st of r.entries(states)) {
+      if (!(TIMED_STATES as readonly string[]).includes(st.key)) {
+        r.report(st.keyNode, 'bad-value', `only the timers of ${TIMED_STATES.join(' and ')} can be measured, not ${clip(st.key)}`);
+        ok = false;
+        continue;
+      }
+      if (scope.expected.has(e.key) && !scope.expected.get(e.key)!.includes(st.key as State)) {
+        r.report(st.keyNode, 'await-unexpected', `${e.key} is never expected in ${st.key}, so its timer cannot be measured`);
+        ok = false;
+        continue;
+      }
+      const range = r.map(st.value, `timers.${e.key}.${st.key}`, '{ min_ms, max_ms }', st.keyNode);
+      if (!range) {
+        ok = false;
+        continue;
+      }
+      let minMs: number | undefined;
+      let maxMs: number | undefined;
+      for (const b of r.entries(range)) {
+        if (b.key === 'min_ms') minMs = r.integer(b.value, 'min_ms', 0, 86_400_000, 'milliseconds', b.keyNode);
+        else if (b.key === 'max_ms') maxMs = r.integer(b.value, 'max_ms', 0, 86_400_000, 'milliseconds', b.keyNode);
+        else r.report(b.keyNode, 'unknown-key', `unknown key "${clip(b.key)}"; a timer range has min_ms and max_ms`);
+      }
+      if (minMs === undefined || maxMs === undefined) {
+        r.report(st.keyNode, 'missing-key', 'a timer range needs both min_ms and max_ms');
+        ok = false;
+        continue;
+      }
+      if (minMs > maxMs) {
+        r.report(st.keyNode, 'bad-value', `min_ms ${minMs} is more than max_ms ${maxMs}: no timer can satisfy that`);
+        ok = false;
+        continue;
+      }
+      perState[st.key as State] = { minMs, maxMs };
+    }
+    out[e.key] = perState;
+  }
+  return ok ? out : undefined;
 }
 
 /** The spec's kernel settings: only the listed keys, each within its range. */

@@ -25,6 +25,8 @@ export interface ResolvedTarget {
   title: string;
   file: string;
   roles: Role[];
+  /** Documented deviations: failures of these specs are `deviation`, with the reason. */
+  deviations?: { specs: string[]; reason: string }[];
   /** The argv that starts the program in `role`, placeholders filled. */
   argv(role: Role, values: Placeholders): string[];
   /** Positions in the target file, for problems found later (a role the specs need and the target lacks). */
@@ -62,7 +64,8 @@ export function loadTargetFile(file: string, text?: string): { target?: TargetFi
   if (!isMap(root)) return { diagnostics: [at(src, root, 'not-a-mapping', 'a target file is a mapping with id, title, stack, control and roles')] };
 
   const check = new Checker(src, diagnostics);
-  check.keys(root, ['id', 'title', 'description', 'stack', 'control', 'roles'], ['id', 'title', 'stack', 'control', 'roles']);
+  check.keys(root, ['id', 'title', 'description', 'stack', 'control', 'roles', 'deviations'], ['id', 'title', 'stack', 'control', 'roles']);
+  const deviations = checkDeviations(src, root, diagnostics);
   const id = check.string(root, 'id', /^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, dot, dash, underscore');
   const title = check.string(root, 'title');
   const stack = check.oneOf(root, 'stack', ['kernel']);
@@ -103,6 +106,7 @@ export function loadTargetFile(file: string, text?: string): { target?: TargetFi
   if (diagnostics.length || !id || !title || !stack || !control) return { diagnostics };
   const target: TargetFile = { id, title, stack: 'kernel', control: 'protocol', roles: parsedRoles };
   if (isScalar(description)) target.description = String(description.value);
+  if (deviations) target.deviations = deviations;
   const rolesNode = (roles ?? root) as Node;
   return { target, diagnostics, at: { roles: (code, message) => at(src, rolesNode, code, message) } };
 }
@@ -129,6 +133,7 @@ export function resolveTarget(t: TargetFile, file: string, referenceDir: string,
     title: t.title,
     file,
     roles: (['server', 'client'] as const).filter((r) => t.roles[r]),
+    ...(t.deviations ? { deviations: t.deviations } : {}),
     argv(role, values) {
       const spec = t.roles[role];
       if (!spec) throw new Error(`target ${t.id} cannot be a ${role}`);
@@ -142,6 +147,33 @@ export function resolveTarget(t: TargetFile, file: string, referenceDir: string,
       return spec.argv.map((a) => a.replace(PLACEHOLDER, (_, name: string) => vars[name] ?? `{${name}}`));
     },
   };
+}
+
+function checkDeviations(src: SourceText, root: YAMLMap, out: Diagnostic[]): { specs: string[]; reason: string }[] | undefined {
+  const node = root.get('deviations', true);
+  if (node === undefined) return undefined;
+  if (!isSeq(node)) {
+    out.push(at(src, node as Node, 'wrong-type', 'deviations is a list of { specs: [ids], reason: text }'));
+    return undefined;
+  }
+  const list: { specs: string[]; reason: string }[] = [];
+  for (const item of node.items) {
+    if (!isMap(item)) {
+      out.push(at(src, item as Node, 'wrong-type', 'a deviation is { specs: [ids], reason: text }'));
+      continue;
+    }
+    const check = new Checker(src, out);
+    check.keys(item, ['specs', 'reason'], ['specs', 'reason']);
+    const specs = item.get('specs', true);
+    const reason = check.string(item, 'reason');
+    if (specs !== undefined && (!isSeq(specs) || specs.items.length === 0 || !specs.items.every((i) => isScalar(i) && typeof i.value === 'string'))) {
+      out.push(at(src, specs as Node, 'wrong-type', 'specs is a non-empty list of spec ids'));
+      continue;
+    }
+    if (!specs || !reason) continue;
+    list.push({ specs: (specs as { items: { value: string }[] }).items.map((i) => i.value), reason });
+  }
+  return list;
 }
 
 function at(src: SourceText, node: Node | null | undefined, code: string, message: string): Diagnostic {

@@ -26,6 +26,18 @@ export const TargetSchema = Type.Object(
     control: Type.Literal('protocol', {
       description: 'How the harness drives it: protocol = the JSON-lines control protocol on stdin/stdout (docs/control-protocol.md)',
     }),
+    deviations: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            specs: Type.Array(Type.String(), { minItems: 1, description: 'Ids of the specs this deviation concerns' }),
+            reason: Type.String({ minLength: 1, description: 'What the target does instead, and why' }),
+          },
+          { additionalProperties: false },
+        ),
+        { description: 'Known, documented differences from the specs: a spec that fails because of one gets the verdict deviation' },
+      ),
+    ),
     roles: Type.Object(
       { server: Type.Optional(RoleSchema), client: Type.Optional(RoleSchema) },
       { additionalProperties: false, minProperties: 1, description: 'The roles the program can fill' },

@@ -33,7 +33,10 @@ describe('the catalog, shortened timers, IPv4 and IPv6', () => {
   test('every spec passes over both IP versions', () => {
     const specs = fs.readdirSync(path.join(ROOT, 'specs'), { recursive: true }).filter((f) => String(f).endsWith('.yaml'));
     expect(run.result.results).toHaveLength(specs.length * 2);
-    const notPassed = run.result.results.filter((r) => r.verdict !== 'pass').map((r) => `${r.spec} ipv${r.ip}: ${r.reason}`);
+    // The one documented deviation of the reference (TIME_WAIT's length) aside, everything passes.
+    const notPassed = run.result.results
+      .filter((r) => r.verdict !== 'pass' && !(r.verdict === 'deviation' && r.spec === 'close.time-wait-timer'))
+      .map((r) => `${r.spec} ipv${r.ip}: ${r.verdict}: ${r.reason}`);
     expect(notPassed).toEqual([]);
     expect(new Set(run.result.results.map((r) => r.ip))).toEqual(new Set([4, 6]));
     expect(exitCode).toBe(0);
@@ -57,6 +60,19 @@ describe('the catalog, shortened timers, IPv4 and IPv6', () => {
     expect(held.segments.filter((s) => s.from === 'b' && s.flags === 'SYN+ACK').length).toBeGreaterThanOrEqual(2);
     const rst = run.result.results.find((r) => r.spec === 'close.rst-in-time-wait' && r.ip === 6)!;
     expect(rst.segments.find((s) => s.fault === 'injected')).toMatchObject({ from: 'b', to: 'a', flags: 'RST' });
+  });
+
+  test("TIME_WAIT's timer is measured without waiting it out: Linux's 60 s, a documented deviation", () => {
+    for (const ip of [4, 6]) {
+      const r = run.result.results.find((x) => x.spec === 'close.time-wait-timer' && x.ip === ip)!;
+      expect(r.verdict).toBe('deviation');
+      expect(r.reason).toMatch(/^reference: Linux holds TIME_WAIT for TCP_TIMEWAIT_LEN, 60 s/);
+      const timer = r.endpoints.a!.timers![0]!;
+      expect(timer).toMatchObject({ state: 'TIME_WAIT', minMs: 239000, maxMs: 241000 });
+      expect(timer.measuredMs).toBeGreaterThan(59_000);
+      expect(timer.measuredMs).toBeLessThanOrEqual(60_500);
+      expect(r.durationMs).toBeLessThan(10_000);
+    }
   });
 
   test('Linux facts show up where the spec expects them', () => {
@@ -145,7 +161,11 @@ describe('the catalog with real protocol timers', () => {
       const r = await tcpconform(['run', '--real-timers', '--ip', 'both', '--out', out, '--no-color']);
       const { result } = readRun(out);
       expect(result.environment.timers).toBe('real');
-      expect(result.results.filter((x) => x.verdict !== 'pass').map((x) => `${x.spec} ipv${x.ip}: ${x.reason}`)).toEqual([]);
+      expect(
+        result.results
+          .filter((x) => x.verdict !== 'pass' && !(x.verdict === 'deviation' && x.spec === 'close.time-wait-timer'))
+          .map((x) => `${x.spec} ipv${x.ip}: ${x.reason}`),
+      ).toEqual([]);
       // Without shortening, the server retransmits its SYN-ACK five times before giving up.
       const lost = result.results.find((x) => x.spec === 'handshake.final-ack-lost' && x.ip === 4)!;
       expect(lost.segments.filter((s) => s.from === 'b' && s.flags === 'SYN+ACK')).toHaveLength(6);
