@@ -168,6 +168,7 @@ describe('good specs', () => {
       refs: ['RFC 9293 §3.6', 'RFC 9293 Figure 5'],
       file,
       sysctls: {},
+      timers: {},
       wire: [],
       endpoints: { a: { role: 'client' }, b: { role: 'server' } },
       steps: [
