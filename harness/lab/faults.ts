@@ -48,15 +48,17 @@ function flagSet(seg: Segment, name: string): boolean {
   }
 }
 
+/** SYN, FIN, RST and ACK exactly as named; PSH, URG, ECE and CWR only required when named. */
+export function flagsMatch(names: readonly string[], seg: Segment): boolean {
+  for (const c of CONTROL) if (flagSet(seg, c) !== names.includes(c)) return false;
+  return names.every((f) => flagSet(seg, f));
+}
+
 /** The pattern part of a rule: sender, flags, payload. */
 export function matchesPattern(rule: FaultRule, from: string, seg: Segment): boolean {
   const m = rule.match;
   if (m.from !== from) return false;
-  if (m.flags) {
-    // SYN, FIN, RST and ACK exactly; the others only when the rule names them.
-    for (const c of CONTROL) if (flagSet(seg, c) !== m.flags.includes(c)) return false;
-    for (const f of m.flags) if (!flagSet(seg, f)) return false;
-  }
+  if (m.flags && !flagsMatch(m.flags, seg)) return false;
   if (m.data !== undefined && (seg.payload.length > 0) !== m.data) return false;
   return true;
 }

@@ -1,3 +1,4 @@
+import { flagsMatch } from '../lab/faults.js';
 import type { WirePacket } from '../lab/relay.js';
 import { decodePacket, encodeSegment, flagsString, parseFlags, segmentLength, seqAdd, seqDiff, seqGt, type Segment, type TcpOption } from '../packet/tcp.js';
 import type { SegmentTemplate } from '../spec/types.js';
@@ -30,8 +31,6 @@ export interface PeerOptions {
   otherPort?: number;
   send: (data: Buffer) => void;
 }
-
-const CONTROL = ['SYN', 'FIN', 'RST', 'ACK'] as const;
 
 export class Peer {
   private readonly iss = Math.floor(Math.random() * 2 ** 32) >>> 0;
@@ -110,12 +109,7 @@ export class Peer {
 
   private compare(t: SegmentTemplate, seg: Segment): string[] {
     const out: string[] = [];
-    if (t.flags) {
-      const want = parseFlags(t.flags.join('+'))!;
-      const differs = CONTROL.some((c) => want[c.toLowerCase() as 'syn'] !== seg.flags[c.toLowerCase() as 'syn']) ||
-        t.flags.some((f) => !seg.flags[f.toLowerCase() as 'syn']);
-      if (differs) out.push(`flags: got ${flagsString(seg.flags)}, want ${t.flags.join('+')}`);
-    }
+    if (t.flags && !flagsMatch(t.flags, seg)) out.push(`flags: got ${flagsString(seg.flags)}, want ${t.flags.join('+')}`);
     const seq = this.relSeq(seg);
     const ack = this.relAck(seg);
     if (t.seq !== undefined && seq !== t.seq) out.push(`seq: got ${seq}, want ${t.seq}`);
