@@ -95,6 +95,22 @@ export interface Outcome {
   stderr?: Record<string, string>;
   /** Where wire inference and the kernel observers disagree, each with its documented reason if it has one. */
   disagreements?: string[];
+  /** Where the spec's wall time went (filled in once the lab is gone). */
+  timing?: Timing;
+}
+
+/**
+ * Where a spec's wall time went, in milliseconds. `waitMs` is the part of
+ * `stepsMs` spent blocked on the stacks: awaits, the settle after the last
+ * step, a peer waiting for a segment, accept and recv waiting for the other
+ * end. The rest is the harness's (and the target's control round trips).
+ */
+export interface Timing {
+  labMs: number;
+  startMs: number;
+  stepsMs: number;
+  waitMs: number;
+  teardownMs: number;
 }
 
 /** Which states only sock_diag shows on Linux: awaiting them means polling ss. */
@@ -133,6 +149,14 @@ interface Endpoint {
 export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outcome> {
   const names = Object.keys(spec.endpoints);
   if (names.length !== 2) throw new SpecError(`a spec needs exactly two endpoints for now, ${spec.id} has ${names.length}`);
+  const timing: Timing = { labMs: 0, startMs: 0, stepsMs: 0, waitMs: 0, teardownMs: 0 };
+  let mark = performance.now();
+  const lap = (): number => {
+    const now = performance.now();
+    const ms = now - mark;
+    mark = now;
+    return ms;
+  };
   const lab = await Lab.create({
     run: ctx.run,
     index: ctx.index,
@@ -181,7 +205,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     // request and timewait sockets show nowhere else.
     obs.snapshot();
     const timelines = obs.timelines();
-    const result: Outcome = { verdict, endpoints: {}, packets: lab.relay.packets, labStart: lab.startedAt };
+    const result: Outcome = { verdict, endpoints: {}, packets: lab.relay.packets, labStart: lab.startedAt, timing };
     if (reason !== undefined) result.reason = reason;
     if (stderr) result.stderr = stderr;
     const disagreements = compareWithWire({
@@ -221,6 +245,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     return { ...o, verdict: 'deviation', reason: `${documented.join('; ')} (observed: ${o.reason ?? ''})` };
   };
 
+  timing.labMs = lap();
   try {
     await Promise.all(
       [...endpoints.values()].filter((ep) => !peerNames.has(ep.name)).map(async (ep) => {
@@ -233,14 +258,16 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
         });
       }),
     );
+    timing.startMs = lap();
     for (const rule of spec.wire) lab.relay.startRule(rule);
-    player = new StepPlayer(spec, lab, endpoints, obs, ctx, peers);
+    player = new StepPlayer(spec, lab, endpoints, obs, ctx, peers, timing);
     for (const step of spec.steps) {
       ctx.signal.throwIfAborted();
       await player.play(step);
     }
-    await player.finish();
-    await settle(spec, obs, ctx);
+    await waited(timing, player.finish());
+    await settle(spec, obs, ctx, timing);
+    timing.stepsMs = lap();
     obs.snapshot();
     const timelines = obs.timelines();
     const failed = names.filter((n) => !matchTimeline(spec.expect[n] ?? [], timelines[n] ?? []).ok);
@@ -262,9 +289,23 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     }
     return outcome('error', (err as Error).message, Object.keys(stderr).length ? stderr : undefined);
   } finally {
+    // An early return or error leaves the phase it happened in unaccounted: give it to that phase.
+    if (timing.startMs === 0) timing.startMs = lap();
+    else if (timing.stepsMs === 0) timing.stepsMs = lap();
     obs.close();
     await Promise.all([...endpoints.values()].map((ep) => ep.process?.stop()));
     await lab.destroy();
+    timing.teardownMs = lap();
+  }
+}
+
+/** Awaits `p`, counting the time as a wait on the stacks. */
+async function waited<T>(timing: Timing | undefined, p: Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await p;
+  } finally {
+    if (timing) timing.waitMs += performance.now() - t0;
   }
 }
 
@@ -294,7 +335,7 @@ function measureTimers(spec: Spec, endpoint: string, observed: Timeline, snapsho
 }
 
 /** Waits until every endpoint's observation completes its expectation, diverges from it, or time runs out. */
-async function settle(spec: Spec, obs: Observations, ctx: ExecuteContext): Promise<void> {
+async function settle(spec: Spec, obs: Observations, ctx: ExecuteContext, timing?: Timing): Promise<void> {
   const deadline = Date.now() + ctx.timeouts.settleMs;
   for (;;) {
     const timelines = obs.timelines();
@@ -308,7 +349,7 @@ async function settle(spec: Spec, obs: Observations, ctx: ExecuteContext): Promi
       const next = spec.expect[n]![relevantLength(spec.expect[n]!, timelines[n] ?? [])];
       return next !== undefined && SS_NEEDED.has(next);
     });
-    await gatherEvidence(obs, needSs, deadline);
+    await waited(timing, gatherEvidence(obs, needSs, deadline));
   }
 }
 
@@ -343,6 +384,7 @@ class StepPlayer {
     private readonly obs: Observations,
     private readonly ctx: ExecuteContext,
     private readonly peers: Map<string, Peer>,
+    private readonly timing?: Timing,
   ) {}
 
   async play(step: Step): Promise<void> {
@@ -366,11 +408,15 @@ class StepPlayer {
       }
       case 'action': {
         const ep = this.endpoints.get(step.endpoint)!;
-        const run = ep.chain.then(() => this.act(ep, step.action));
+        const prior = ep.chain;
+        const run = prior.then(() => this.act(ep, step.action));
         ep.chain = run;
         // accept and recv finish when the peer acts: the next step goes on at
-        // once, and the endpoint's own next action waits for them.
-        if (step.action.op !== 'accept' && step.action.op !== 'recv') await run;
+        // once, and the endpoint's own next action waits for them (a wait on the stacks).
+        if (step.action.op !== 'accept' && step.action.op !== 'recv') {
+          await waited(this.timing, prior.catch(() => {}));
+          await run;
+        }
         else run.catch(() => {});
       }
     }
@@ -409,7 +455,7 @@ class StepPlayer {
       case 'send-segment':
         return peer!.send(action.segment);
       case 'expect-segment':
-        return peer!.expect(action.segment, action.withinMs ?? this.ctx.timeouts.awaitMs);
+        return waited(this.timing, peer!.expect(action.segment, action.withinMs ?? this.ctx.timeouts.awaitMs));
       case 'listen':
         ep.listener = handle(await request('listen', { addr: me.addr, port: this.lab.port, backlog: 16 }));
         return;
@@ -480,7 +526,7 @@ class StepPlayer {
         throw new AwaitTimeout(`await at line ${line} timed out after ${withinMs} ms: ${now.join('; ')}`);
       }
       // The next packet or trace event, or a resample for timer-driven changes.
-      await this.obs.changed(needSs.length ? Math.min(left, SS_RESAMPLE_MS) : left);
+      await waited(this.timing, this.obs.changed(needSs.length ? Math.min(left, SS_RESAMPLE_MS) : left));
     }
   }
 }

@@ -120,6 +120,18 @@ export const SpecResultSchema = Type.Object(
     stderr: Type.Optional(
       Type.Record(Type.String(), Type.String(), { description: 'Tail of each target process\'s stderr, on error' }),
     ),
+    timing: Type.Optional(
+      Type.Object(
+        {
+          labMs: Type.Number({ description: 'Creating the lab: namespaces, TUN devices, addresses, routes, sysctls' }),
+          startMs: Type.Number({ description: 'Starting the target programs until each said ready' }),
+          stepsMs: Type.Number({ description: 'Playing the steps and settling, waits included' }),
+          waitMs: Type.Number({ description: 'Part of stepsMs spent blocked on the stacks: awaits, settle, accept and recv' }),
+          teardownMs: Type.Number({ description: 'Stopping the targets and removing the lab' }),
+        },
+        { additionalProperties: false, description: 'Where the wall time of the spec went, in milliseconds' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -144,5 +144,9 @@ function toResult(spec: Spec, family: 4 | 6, outcome: Outcome, durationMs: numbe
   if (outcome.verdict !== 'pass' && diff.length) result.diff = diff.join('\n');
   if (outcome.stderr) result.stderr = outcome.stderr;
   if (outcome.disagreements) result.disagreements = outcome.disagreements;
+  if (outcome.timing) {
+    const t = outcome.timing;
+    result.timing = { labMs: round3(t.labMs), startMs: round3(t.startMs), stepsMs: round3(t.stepsMs), waitMs: round3(t.waitMs), teardownMs: round3(t.teardownMs) };
+  }
   return result;
 }
