@@ -26,13 +26,15 @@ export interface SourceText {
   lineCounter: LineCounter;
 }
 
-export function sourceText(file: string, text: string, lineCounter?: LineCounter): SourceText {
-  let lc = lineCounter;
-  if (!lc) {
-    lc = new LineCounter();
-    lc.addNewLine(0);
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
-  }
+/**
+ * The line index is always built from the whole text: the parser's own
+ * LineCounter only knows the lines its lexer reached, so a position past an
+ * early syntax error would come out with a column beyond its line.
+ */
+export function sourceText(file: string, text: string, _parsed?: LineCounter): SourceText {
+  const lc = new LineCounter();
+  lc.addNewLine(0);
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
   return { file, text, lineCounter: lc };
 }
 

@@ -1,4 +1,4 @@
-import { Composer, LineCounter, Parser, type CST, type Document } from 'yaml';
+import { Composer, Parser, type CST, type Document } from 'yaml';
 import { diagnosticAt, fileDiagnostic, sourceText, type Diagnostic, type SourceText } from './diagnostic.js';
 
 /**
@@ -78,18 +78,19 @@ const NOT_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]/;
 /** Parses `text` as one YAML document, collecting every YAML-level problem. */
 export function parseSpecYaml(file: string, text: string): ParsedYaml {
   const bytes = Buffer.byteLength(text, 'utf8');
-  const lineCounter = new LineCounter();
-  const src: SourceText = { file, text, lineCounter };
+  // Positions come from an index of the whole text (see sourceText), not
+  // from the parser's, which misses lines inside some broken constructs.
+  const src: SourceText = sourceText(file, text);
   if (bytes > MAX_SPEC_BYTES) return { src, diagnostics: [tooLarge(file, bytes)] };
 
   const control = NOT_TEXT.exec(text);
   if (control) {
     const ch = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-    const d = diagnosticAt(sourceText(file, text), 'binary', `control character U+${ch} is not allowed; is this a binary file?`, control.index, control.index + 1);
+    const d = diagnosticAt(src, 'binary', `control character U+${ch} is not allowed; is this a binary file?`, control.index, control.index + 1);
     return { src, diagnostics: [d] };
   }
 
-  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  const tokens = Array.from(new Parser().parse(text));
   const deep = tooDeep(tokens);
   if (deep !== undefined) {
     const d = diagnosticAt(src, 'too-deep', `collections are nested more than ${MAX_DEPTH} levels deep`, deep, deep + 1);
