@@ -247,7 +247,9 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
 
   timing.labMs = lap();
   try {
-    await Promise.all(
+    // allSettled: when one target fails to start, the others must have
+    // finished starting (and be known) so that `finally` stops them all.
+    const started = await Promise.allSettled(
       [...endpoints.values()].filter((ep) => !peerNames.has(ep.name)).map(async (ep) => {
         ep.process = await TargetProcess.start({
           ns: lab.endpoint(ep.name).ns,
@@ -258,6 +260,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
         });
       }),
     );
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
     timing.startMs = lap();
     for (const rule of spec.wire) lab.relay.startRule(rule);
     player = new StepPlayer(spec, lab, endpoints, obs, ctx, peers, timing);
@@ -266,7 +269,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
       await player.play(step);
     }
     await waited(timing, player.finish());
-    await settle(spec, obs, ctx, timing);
+    await settle(spec, obs, ctx, () => player!.throwIfTargetFailed(), timing);
     timing.stepsMs = lap();
     obs.snapshot();
     const timelines = obs.timelines();
@@ -335,9 +338,10 @@ function measureTimers(spec: Spec, endpoint: string, observed: Timeline, snapsho
 }
 
 /** Waits until every endpoint's observation completes its expectation, diverges from it, or time runs out. */
-async function settle(spec: Spec, obs: Observations, ctx: ExecuteContext, timing?: Timing): Promise<void> {
+async function settle(spec: Spec, obs: Observations, ctx: ExecuteContext, checkTargets: () => void, timing?: Timing): Promise<void> {
   const deadline = Date.now() + ctx.timeouts.settleMs;
   for (;;) {
+    checkTargets();
     const timelines = obs.timelines();
     const pending = Object.keys(spec.expect).filter((n) => {
       const expected = spec.expect[n]!;
@@ -427,6 +431,14 @@ class StepPlayer {
     await Promise.all([...this.endpoints.values()].map((ep) => ep.chain));
   }
 
+  /** A target that died or broke its control channel ends the spec as an error at once, not at a timeout. */
+  throwIfTargetFailed(): void {
+    for (const ep of this.endpoints.values()) {
+      const failure = ep.process?.failure;
+      if (failure) throw failure;
+    }
+  }
+
   private deliveredMatching(segment: SegmentMatch): number {
     const rule: FaultRule = { action: 'hold', name: 'await', match: segment };
     let n = 0;
@@ -502,6 +514,7 @@ class StepPlayer {
     const deadline = Date.now() + withinMs;
     let pending = Object.entries(states);
     for (;;) {
+      this.throwIfTargetFailed();
       // States that only sock_diag can confirm are judged on a snapshot taken
       // now: a tracepoint CLOSE alone may still turn out to be a hand-over
       // to a timewait socket.

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { epochOffset } from '../lab/clock.js';
 import { traceInstanceName } from '../lab/names.js';
+import { registerRun, unregisterRun } from '../lab/runs.js';
 import { TraceSession } from '../observe/tracefs.js';
 import type { Reporter } from '../report/reporter.js';
 import type { Spec } from '../spec/types.js';
@@ -40,8 +41,17 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
   const startedAt = new Date();
   const t0 = performance.now();
   fs.mkdirSync(path.join(opts.outDir, 'pcap'), { recursive: true });
+  // The run record tells the reaper (tcpconform clean) this run is alive.
+  registerRun(opts.run);
   const reactor = new Reactor();
-  const trace = await TraceSession.open(traceInstanceName(opts.run), reactor);
+  let trace: TraceSession;
+  try {
+    trace = await TraceSession.open(traceInstanceName(opts.run), reactor);
+  } catch (err) {
+    await reactor.close();
+    unregisterRun(opts.run);
+    throw err;
+  }
   // One job per spec and IP version, spec-major so a spec's runs report together.
   const jobs = opts.specs.flatMap((spec) => opts.families.map((family) => ({ spec, family })));
   const results: (SpecResult | undefined)[] = new Array(jobs.length);
@@ -91,6 +101,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
   } finally {
     await trace.close();
     await reactor.close();
+    unregisterRun(opts.run);
   }
 
   const finished = results.filter((r): r is SpecResult => r !== undefined);

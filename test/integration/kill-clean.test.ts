@@ -77,6 +77,14 @@ describe('tcpconform clean after SIGKILL', () => {
     expect(bad.stderr).toContain('not a run id');
   });
 
+  test('without root, clean refuses (exit 3) but --dry-run still looks', async () => {
+    const r = await tcpconform(['clean'], { user: 'nobody' });
+    expect(r.stderr).toContain('not running as root');
+    expect(r.exitCode).toBe(3);
+    const dry = await tcpconform(['clean', '--dry-run'], { user: 'nobody' });
+    expect(dry.exitCode).toBe(0);
+  });
+
   test('doctor reports readiness and exits 0 here', async () => {
     const r = await tcpconform(['doctor', '--json']);
     const report = JSON.parse(r.stdout) as { ready: boolean; checks: { name: string; level: string }[] };
