@@ -263,7 +263,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     timing.startMs = lap();
     for (const rule of spec.wire) lab.relay.startRule(rule);
-    player = new StepPlayer(spec, lab, endpoints, obs, ctx, peers, timing);
+    player = new StepPlayer(lab, endpoints, obs, ctx, peers, timing);
     for (const step of spec.steps) {
       ctx.signal.throwIfAborted();
       await player.play(step);
@@ -382,7 +382,6 @@ class StepPlayer {
   readonly actions: AppAction[] = [];
 
   constructor(
-    private readonly spec: Spec,
     private readonly lab: Lab,
     private readonly endpoints: Map<string, Endpoint>,
     private readonly obs: Observations,

@@ -31,7 +31,7 @@ export interface SourceText {
  * LineCounter only knows the lines its lexer reached, so a position past an
  * early syntax error would come out with a column beyond its line.
  */
-export function sourceText(file: string, text: string, _parsed?: LineCounter): SourceText {
+export function sourceText(file: string, text: string): SourceText {
   const lc = new LineCounter();
   lc.addNewLine(0);
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
