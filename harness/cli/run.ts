@@ -42,6 +42,21 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
     return EXIT.badInput;
   }
 
+  // Bad input first (exit 2), whatever the machine; then the machine (exit 3).
+  const checked = await loadTarget(flags.target, io.cwd, undefined, false);
+  if (printDiagnostics(io, checked.diagnostics) || !checked.target) return EXIT.badInput;
+  const declared = checked.target;
+  // A role the specs need and the target lacks: reported at the target file's roles, like any bad input.
+  const missingRole = specs.flatMap((s) =>
+    Object.entries(s.endpoints)
+      .filter(([, e]) => !e.peer && !declared.roles.includes(e.role))
+      .map(([name, e]) => {
+        const message = `${s.id}: endpoint ${name} needs a ${e.role}, and target ${declared.id} has no such role (it has: ${declared.roles.join(', ')})`;
+        return declared.at?.roles('missing-role', message) ?? fileDiagnostic(declared.file, 'missing-role', message);
+      }),
+  );
+  if (printDiagnostics(io, missingRole)) return EXIT.badInput;
+
   const problems = await preflight();
   if (problems.length) {
     io.stderr.write('tcpconform cannot run here:\n');
@@ -61,16 +76,7 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
     }
     throw err;
   }
-  // A role the specs need and the target lacks: reported at the target file's roles, like any bad input.
-  const missingRole = specs.flatMap((s) =>
-    Object.entries(s.endpoints)
-      .filter(([, e]) => !e.peer && !target.roles.includes(e.role))
-      .map(([name, e]) => {
-        const message = `${s.id}: endpoint ${name} needs a ${e.role}, and target ${target.id} has no such role (it has: ${target.roles.join(', ')})`;
-        return target.at?.roles('missing-role', message) ?? fileDiagnostic(target.file, 'missing-role', message);
-      }),
-  );
-  if (printDiagnostics(io, missingRole)) return EXIT.badInput;
+  const resolved = target;
 
   const jobs = flags.jobs ?? defaultJobs();
   const reporter = new ReporterMultiplexer(reporters, (line) => io.stderr.write(`warning: ${line}\n`));
@@ -78,7 +84,7 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
   const result = await runSuite({
     run: runId,
     specs,
-    targetsFor: (spec) => Object.fromEntries(Object.keys(spec.endpoints).map((n) => [n, target])),
+    targetsFor: (spec) => Object.fromEntries(Object.keys(spec.endpoints).map((n) => [n, resolved])),
     jobs,
     outDir,
     reporter,

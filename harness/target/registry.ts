@@ -30,6 +30,8 @@ export async function loadTarget(
   name: string,
   cwd: string,
   log?: (line: string) => void,
+  /** false: check the file only, without building the reference programs it may need. */
+  build = true,
 ): Promise<{ target?: ResolvedTarget; diagnostics: Diagnostic[] }> {
   const file = targetPath(name, cwd);
   if (!fs.existsSync(file)) {
@@ -43,6 +45,6 @@ export async function loadTarget(
   const { target, diagnostics, at } = loadTargetFile(file);
   if (!target) return { diagnostics };
   const usesReference = Object.values(target.roles).some((r) => r?.argv.some((a) => a.includes('{reference}')));
-  const referenceDir = usesReference ? (await ensureReferenceBuilt(log ? { log } : {})).dir : '';
+  const referenceDir = usesReference && build ? (await ensureReferenceBuilt(log ? { log } : {})).dir : '';
   return { target: resolveTarget(target, file, referenceDir, at), diagnostics };
 }
