@@ -1,4 +1,4 @@
-import { Composer, Parser, type CST, type Document } from 'yaml';
+import { Composer, isScalar, Parser, visit, type CST, type Document } from 'yaml';
 import { diagnosticAt, fileDiagnostic, sourceText, type Diagnostic, type SourceText } from './diagnostic.js';
 
 /**
@@ -97,7 +97,9 @@ export function parseSpecYaml(file: string, text: string): ParsedYaml {
     return { src, diagnostics: [d] };
   }
 
-  const composer = new Composer({ prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found below with one Set per mapping: yaml's own
+  // uniqueKeys check compares each key with every earlier one (quadratic).
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
   const docs = Array.from(composer.compose(tokens, true, text.length));
   const diagnostics: Diagnostic[] = [];
   const doc = docs[0];
@@ -111,6 +113,9 @@ export function parseSpecYaml(file: string, text: string): ParsedYaml {
     diagnostics.push(
       diagnosticAt(src, duplicate ? 'duplicate-key' : 'yaml-syntax', duplicate ? 'this key is already used in this mapping' : bareMessage(e.message), start, end),
     );
+  }
+  for (const [start, end] of duplicateKeys(doc)) {
+    diagnostics.push(diagnosticAt(src, 'duplicate-key', 'this key is already used in this mapping', start, end));
   }
   const second = docs[1];
   if (second) {
@@ -126,6 +131,25 @@ export function parseSpecYaml(file: string, text: string): ParsedYaml {
     return { src, diagnostics };
   }
   return { src, doc, diagnostics };
+}
+
+/** The ranges of keys that repeat an earlier key of the same mapping (scalar keys, compared by value). */
+function duplicateKeys(doc: Document.Parsed): [number, number][] {
+  const out: [number, number][] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = `${typeof pair.key.value}:${String(pair.key.value)}`;
+        if (seen.has(key)) {
+          const r = pair.key.range;
+          if (r) out.push([r[0], r[1]]);
+        } else seen.add(key);
+      }
+    },
+  });
+  return out;
 }
 
 function isNullScalar(doc: Document.Parsed): boolean {
