@@ -47,6 +47,8 @@ export interface ExecuteContext {
   timers: 'short' | 'real';
   family: 4 | 6;
   signal: AbortSignal;
+  /** Given the lab's teardown instead of waiting for it; whoever takes it must await it. */
+  deferTeardown?: (teardown: Promise<void>) => void;
 }
 
 /**
@@ -255,8 +257,16 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     if (timing.startMs === 0) timing.startMs = lap();
     else if (timing.stepsMs === 0) timing.stepsMs = lap();
     obs.close();
-    await Promise.all([...endpoints.values()].map((ep) => ep.process?.stop()));
-    await lab.destroy();
-    timing.teardownMs = lap();
+    const teardown = (async () => {
+      await Promise.all([...endpoints.values()].map((ep) => ep.process?.stop()));
+      await lab.destroy();
+    })();
+    // The verdict does not depend on the teardown: a caller that can wait for
+    // it later (the suite) lets the next spec start meanwhile.
+    if (ctx.deferTeardown) ctx.deferTeardown(teardown);
+    else {
+      await teardown;
+      timing.teardownMs = lap();
+    }
   }
 }

@@ -62,9 +62,14 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
   const epoch = epochOffset();
   await opts.reporter.onBegin?.({ run: opts.run, outDir: opts.outDir, total, jobs: opts.jobs, startedAt: startedAt.toISOString() });
 
+  // Longest waits first, so that the catalog's slowest specs do not start
+  // last and set its wall time; results keep the specs' order.
+  const order = jobs.map((_, i) => i).sort((x, y) => longestWait(jobs[y]!.spec) - longestWait(jobs[x]!.spec));
+  // Labs are torn down while the next spec runs; the run waits for them all at the end.
+  const teardowns = new Set<Promise<void>>();
   const worker = async (): Promise<void> => {
     while (next < total && !opts.signal.aborted) {
-      const index = next++;
+      const index = order[next++]!;
       const { spec, family } = jobs[index]!;
       await opts.reporter.onSpecBegin?.({ id: spec.id, title: spec.title, file: path.relative(opts.cwd, spec.file), index, total });
       const s0 = performance.now();
@@ -80,6 +85,10 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
           timers: opts.timers,
           family,
           signal: opts.signal,
+          deferTeardown: (t) => {
+            teardowns.add(t);
+            void t.finally(() => teardowns.delete(t));
+          },
         });
       } catch (err) {
         if (opts.signal.aborted) return;
@@ -99,6 +108,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, total)) }, worker));
   } finally {
+    await Promise.allSettled([...teardowns]);
     await trace.close();
     await reactor.close();
     unregisterRun(opts.run);
@@ -119,6 +129,11 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
   };
   await opts.reporter.onEnd?.(run);
   return run;
+}
+
+/** The longest `within` among a spec's awaits: a spec that waits on slow timers says so there. */
+function longestWait(spec: Spec): number {
+  return Math.max(0, ...spec.steps.map((s) => (s.kind === 'await' ? (s.withinMs ?? 0) : 0)));
 }
 
 function toResult(spec: Spec, family: 4 | 6, outcome: Outcome, durationMs: number, opts: SuiteOptions): SpecResult {
