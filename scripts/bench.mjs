@@ -28,7 +28,7 @@
 // 3. The relay: the same workload (scripts/bench-workload.mjs, plain Node
 //    sockets) through a lab (two namespaces, TUN devices, the relay in this
 //    process) and through a direct veth pair between two namespaces of the
-//    bench's own (tcpconform-bench-*, addresses from a claimed block of
+//    bench's own (tcpconform-<run>-0-veth-*, addresses from a claimed block of
 //    198.18.0.0/15, removed at the end): connections/s (connect, one byte
 //    there and back, close; 64 at once), packets/s during that churn (the
 //    interfaces' own counters), and the latency of 64-byte round trips on
@@ -207,8 +207,10 @@ async function benchRelay(run, reactor) {
   }
   // Direct: a veth pair between two namespaces of our own, made inside them.
   const block = claimBlock(run);
-  const nsA = `tcpconform-bench-${run}-a`;
-  const nsB = `tcpconform-bench-${run}-b`;
+  // Named like lab namespaces (prefix, run id, a number, a name), so that
+  // tcpconform clean finds them if a bench is killed.
+  const nsA = `tcpconform-${run}-0-veth-a`;
+  const nsB = `tcpconform-${run}-0-veth-b`;
   let direct;
   try {
     for (const ns of [nsA, nsB]) {
