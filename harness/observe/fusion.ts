@@ -37,6 +37,13 @@ export type FusionNote =
 export const ONE_SEGMENT_MAX_US: Micros = 50;
 
 /**
+ * The same bound when the relay's deliveries are known: the wire then tells
+ * one segment from two, and the bound only needs to cover a loaded machine
+ * (a FIN_WAIT_2 of one FIN+ACK lasted 54 µs with a core kept busy).
+ */
+export const ONE_SEGMENT_MAX_WITH_WIRE_US: Micros = 2000;
+
+/**
  * How far a snapshot's `t` may be from the moment `ss` read the socket table,
  * either way: recordings stamp before `ss` starts (a reading follows within
  * about 6 ms; /proc/uptime stamps are also floored to 10 ms), the live
@@ -48,6 +55,12 @@ export interface FusionInput {
   endpoints: EndpointContext[];
   trace: TraceEvent[];
   snapshots: SockDiagSnapshot[];
+  /**
+   * Per endpoint, when the relay finished writing each segment into it (the
+   * receiver's TCP input runs inside that write). With them, rule
+   * one-segment asks the wire whether one segment or two moved the state.
+   */
+  deliveries?: Record<string, Micros[]>;
 }
 
 export function fuse(input: FusionInput): Record<string, Timeline> {
@@ -56,7 +69,7 @@ export function fuse(input: FusionInput): Record<string, Timeline> {
   for (const e of input.endpoints) {
     const events = trace.filter((ev) => belongsTo(e, ev));
     const snaps = input.snapshots.filter((s) => s.endpoint === e.name).sort((x, y) => x.t - y.t);
-    out[e.name] = timeline(e, events, snaps);
+    out[e.name] = timeline(e, events, snaps, input.deliveries?.[e.name]);
   }
   return out;
 }
@@ -99,7 +112,7 @@ interface Context {
   snaps: SockDiagSnapshot[];
 }
 
-function timeline(e: EndpointContext, events: TraceEvent[], snaps: SockDiagSnapshot[]): Timeline {
+function timeline(e: EndpointContext, events: TraceEvent[], snaps: SockDiagSnapshot[], deliveries?: Micros[]): Timeline {
   const f = e.role === 'client' ? followClient(e, events) : followServer(e, events);
   const c: Context = { e, f, snaps };
   const drafts = fromTracepoint(c);
@@ -109,7 +122,7 @@ function timeline(e: EndpointContext, events: TraceEvent[], snaps: SockDiagSnaps
   timewaitHandover(drafts, c);
   timewaitGone(drafts, c);
   ssStates(drafts, c);
-  oneSegment(drafts);
+  oneSegment(drafts, deliveries);
   return drafts.map(finish);
 }
 
@@ -520,12 +533,19 @@ const SEGMENT_ENTERED: ReadonlySet<State> = new Set(['ESTABLISHED', 'CLOSE_WAIT'
  * `ss`. A FIN_WAIT_2 that continued as a timewait socket is left by no event
  * (rule timewait-handover) and is not transient either.
  */
-function oneSegment(drafts: Draft[]): void {
+function oneSegment(drafts: Draft[], deliveries?: Micros[]): void {
   for (let i = 1; i + 1 < drafts.length; i++) {
     const d = drafts[i]!;
     const next = drafts[i + 1]!;
     if (!d.ev || !next.ev || !SEGMENT_ENTERED.has(d.state)) continue;
-    if (next.ev.t - d.ev.t > ONE_SEGMENT_MAX_US || !sameContext(d.ev, next.ev)) continue;
+    if (!sameContext(d.ev, next.ev)) continue;
+    const enter = d.ev.t;
+    const leave = next.ev.t;
+    if (deliveries) {
+      // A second segment would have been written in between: its write
+      // returned after the first event and before the second.
+      if (leave - enter > ONE_SEGMENT_MAX_WITH_WIRE_US || deliveries.some((t) => t >= enter && t < leave)) continue;
+    } else if (leave - enter > ONE_SEGMENT_MAX_US) continue;
     d.transient = true;
     d.notes.push('one-segment');
   }

@@ -4,7 +4,7 @@ import { monoNow } from '../lab/clock.js';
 import { inferTimelines, type AppAction } from '../model/wire.js';
 import { wireSegments } from './wire-check.js';
 import type { TraceSession } from '../observe/tracefs.js';
-import type { EndpointContext, SockDiagSnapshot, Timeline, TraceEvent } from '../observe/types.js';
+import type { EndpointContext, Micros, SockDiagSnapshot, Timeline, TraceEvent } from '../observe/types.js';
 
 /**
  * Everything observed in one lab so far, and the fused timelines computed
@@ -69,7 +69,11 @@ export class Observations {
     this.lab.relay.flush();
     this.session.drain();
     const kernel = this.endpoints.filter((e) => !this.peers.has(e.name));
-    const fused = fuse({ endpoints: kernel, trace: this.trace, snapshots: this.snapshots });
+    const deliveries: Record<string, Micros[]> = {};
+    for (const p of this.lab.relay.packets) {
+      if (p.delivered !== undefined) (deliveries[p.to] ??= []).push(p.delivered);
+    }
+    const fused = fuse({ endpoints: kernel, trace: this.trace, snapshots: this.snapshots, deliveries });
     if (this.peers.size) {
       const wire = inferTimelines({ endpoints: this.endpoints, segments: wireSegments(this.lab.relay.packets, Infinity), actions: this.actions() });
       for (const p of this.peers) fused[p] = wire[p] ?? [];

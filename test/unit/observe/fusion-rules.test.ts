@@ -340,6 +340,17 @@ describe('synthetic: rule one-segment', () => {
     expect(finWait2(11, SOFTIRQ, { ...SOFTIRQ!, flags: '.....' })?.transient).toBeUndefined();
   });
 
+  it('with the relay deliveries known, asks the wire whether one segment or two moved the state', () => {
+    const withWire = (gap: number, deliveries: number[]) =>
+      fuse({ endpoints: [client], trace: finAck(gap, SOFTIRQ, SOFTIRQ), snapshots: [tw], deliveries: { a: deliveries } }).a?.[4];
+    // One FIN+ACK written at 1000, its write returning after both events: transient even at 300 µs (a loaded machine).
+    expect(withWire(300, [1301])?.transient).toBe(true);
+    // An ACK written (its write returned at 1150) and then a FIN: two segments, so FIN_WAIT_2 was a real state.
+    expect(withWire(300, [1150, 1301])?.transient).toBeUndefined();
+    // Past the bound the wire is not asked.
+    expect(withWire(2500, [3501])?.transient).toBeUndefined();
+  });
+
   it('never marks a state entered by a user call (SYN_SENT back from the backlog in microseconds)', () => {
     const task: Ctx = { task: 'python3-7', cpu: 0, flags: '.....' };
     const trace = [cli(100, 0, 'CLOSE>SYN_SENT', task), cli(105, 5000, 'SYN_SENT>ESTABLISHED', task)];
