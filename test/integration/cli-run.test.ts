@@ -194,13 +194,17 @@ describe('tcpconform with bad input', () => {
 
   test('without root, a bad target file is still bad input: exit 2, not 3', async () => {
     const bad = path.join(FIXTURES, 'bad-corpus/hand/targets/bad-utf8-in-comment.yaml');
-    const r = await tcpconform(['run', '--target', bad, '--out', tempDir('nonroot-bad')], { user: 'nobody' });
+    const out = tempDir('nonroot-bad');
+    const r = await tcpconform(['run', '--target', bad, '--out', out], { user: 'nobody' });
+    fs.rmSync(out, { recursive: true, force: true });
     expect(r.stderr).toMatch(/bad-utf8-in-comment\.yaml:\d+:\d+: error\[/);
     expect(r.exitCode).toBe(2);
   });
 
   test('without root: exit 3 saying what is needed', async () => {
-    const r = await tcpconform(['run', '--out', tempDir('nonroot')], { user: 'nobody' });
+    const out = tempDir('nonroot');
+    const r = await tcpconform(['run', '--out', out], { user: 'nobody' });
+    fs.rmSync(out, { recursive: true, force: true });
     expect(r.stderr).toContain('not running as root');
     expect(r.exitCode).toBe(3);
   });
