@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Micros } from '../observe/types.js';
-import { decodePacket, encodeSegment } from '../packet/tcp.js';
+import { decodePacket, encodeSegment, type Segment } from '../packet/tcp.js';
 import type { Reactor } from '../sys/reactor.js';
 import { monoNow } from './clock.js';
 import { FaultEngine, type FaultRule } from './faults.js';
@@ -22,6 +22,8 @@ export interface WirePacket {
   from: string;
   to: string;
   data: Buffer;
+  /** The TCP segment it carries, decoded once when the relay first saw it; undefined for anything else. */
+  seg?: Segment;
   /** What a wire rule did with it; absent when it went straight through. */
   fault?: Fault;
   /** The rule responsible. */
@@ -78,7 +80,7 @@ export class Relay {
   /** A segment the harness-played endpoint sends: routed like any other, through the wire rules. */
   sendFromPeer(from: string, data: Buffer): void {
     const to = from === this.a.endpoint ? this.b : this.a;
-    const packet: WirePacket = { t: monoNow(), from, to: to.endpoint, data };
+    const packet = record({ t: monoNow(), from, to: to.endpoint, data });
     this.packets.push(packet);
     this.route(packet);
   }
@@ -117,8 +119,8 @@ export class Relay {
 
   /** Writes a segment of the harness's own making into `req.to`, placed in the connection's sequence space. */
   inject(req: InjectRequest): void {
-    const data = Buffer.from(encodeSegment(this.tracker.craft(req)));
-    const packet: WirePacket = { t: monoNow(), from: req.from, to: req.to, data, fault: 'injected' };
+    const seg = this.tracker.craft(req);
+    const packet: WirePacket = { t: monoNow(), from: req.from, to: req.to, data: Buffer.from(encodeSegment(seg)), seg, fault: 'injected' };
     this.packets.push(packet);
     this.deliver(packet);
   }
@@ -142,7 +144,7 @@ export class Relay {
         throw err;
       }
       if (n <= 0) return;
-      const packet: WirePacket = { t: monoNow(), from: from.endpoint, to: to.endpoint, data: Buffer.from(this.buf.subarray(0, n)) };
+      const packet = record({ t: monoNow(), from: from.endpoint, to: to.endpoint, data: Buffer.from(this.buf.subarray(0, n)) });
       this.packets.push(packet);
       this.route(packet);
     }
@@ -150,8 +152,7 @@ export class Relay {
 
   /** Applies the first matching wire rule; non-TCP packets always pass. */
   private route(packet: WirePacket): void {
-    const seg = decodePacket(packet.data);
-    const rule = seg && this.faults.decide(packet.from, seg);
+    const rule = packet.seg && this.faults.decide(packet.from, packet.seg);
     const waiting = this.reordering.get(packet.from);
     if (!rule) {
       this.deliver(packet);
@@ -201,8 +202,7 @@ export class Relay {
       if (to.fd >= 0) fs.writeSync(to.fd, packet.data);
       packet.delivered = monoNow();
       if (to.fd < 0) this.peerSink?.(packet);
-      const seg = decodePacket(packet.data);
-      if (seg) this.tracker.delivered(packet.from, seg);
+      if (packet.seg) this.tracker.delivered(packet.from, packet.seg);
     } catch (err) {
       // The receiving device is gone or full: the packet is lost on the wire, as it would be.
       const code = (err as NodeJS.ErrnoException).code;
@@ -210,4 +210,11 @@ export class Relay {
     }
     for (const listener of this.listeners) listener(packet);
   }
+}
+
+/** A packet as the relay records it: with its TCP segment decoded once, here. */
+function record(p: WirePacket): WirePacket {
+  const seg = decodePacket(p.data);
+  if (seg) p.seg = seg;
+  return p;
 }

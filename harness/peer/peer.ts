@@ -1,6 +1,6 @@
 import { flagsMatch } from '../lab/faults.js';
 import type { WirePacket } from '../lab/relay.js';
-import { decodePacket, encodeSegment, flagsString, parseFlags, segmentLength, seqAdd, seqDiff, seqGt, type Segment, type TcpOption } from '../packet/tcp.js';
+import { encodeSegment, flagsString, parseFlags, segmentLength, seqAdd, seqDiff, seqGt, type Segment, type TcpOption } from '../packet/tcp.js';
 import type { SegmentTemplate } from '../spec/types.js';
 
 /**
@@ -49,7 +49,7 @@ export class Peer {
 
   /** A segment the relay delivered to the peer. */
   receive(packet: WirePacket): void {
-    const seg = decodePacket(packet.data);
+    const seg = packet.seg;
     if (!seg) return;
     if (this.otherPort === undefined) this.otherPort = seg.sport;
     if (seg.flags.syn) {

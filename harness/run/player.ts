@@ -3,7 +3,6 @@ import { matchesPattern, type FaultRule } from '../lab/faults.js';
 import { monoNow } from '../lab/clock.js';
 import type { State } from '../model/states.js';
 import type { AppAction, AppOp } from '../model/wire.js';
-import { decodePacket } from '../packet/tcp.js';
 import type { Peer } from '../peer/peer.js';
 import type { Action, SegmentMatch, Step } from '../spec/types.js';
 import { ControlError, type Reply } from '../target/control.js';
@@ -98,7 +97,7 @@ export class StepPlayer {
     let n = 0;
     for (const p of this.lab.relay.packets) {
       if (p.delivered === undefined) continue;
-      const seg = decodePacket(p.data);
+      const seg = p.seg;
       if (seg && matchesPattern(rule, p.from, seg)) n++;
     }
     return n;

@@ -1,5 +1,5 @@
 import type { WirePacket } from '../lab/relay.js';
-import { decodePacket, flagsString, seqDiff } from '../packet/tcp.js';
+import { flagsString, seqDiff } from '../packet/tcp.js';
 import { pcapHeader, pcapRecord } from '../packet/pcap.js';
 import type { SegmentResult } from './results.js';
 
@@ -12,7 +12,7 @@ export function segmentsOf(packets: readonly WirePacket[], labStart: number): Se
   const isn = new Map<string, number>();
   const out: SegmentResult[] = [];
   for (const p of packets) {
-    const seg = decodePacket(p.data);
+    const seg = p.seg;
     if (!seg) continue;
     if (seg.flags.syn && !isn.has(p.from)) isn.set(p.from, seg.seq);
     const ownIsn = isn.get(p.from);

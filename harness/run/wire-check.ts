@@ -1,14 +1,13 @@
 import type { WirePacket } from '../lab/relay.js';
 import { compareTimelines, inferTimelines, type AppAction, type WireSegment } from '../model/wire.js';
 import type { Micros, Timeline } from '../observe/types.js';
-import { decodePacket } from '../packet/tcp.js';
 
 /** The relay's record as wire inference reads it: decoded, with each segment's fate. */
 export function wireSegments(packets: readonly WirePacket[], until: Micros): WireSegment[] {
   const segments: WireSegment[] = [];
   for (const p of packets) {
     if (p.t >= until) continue;
-    const seg = decodePacket(p.data);
+    const seg = p.seg;
     if (!seg) continue;
     const delivered = p.delivered !== undefined && p.delivered < until;
     segments.push({
