@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { preflight } from '../lab/preflight.js';
+import { preflight, ROOTLESS_NOTICE } from '../lab/preflight.js';
+import { prepareRootlessMounts } from '../lab/privilege.js';
 import { newRunId } from '../lab/names.js';
 import { createReporters } from '../report/index.js';
 import { updateLatest } from '../report/latest.js';
@@ -12,6 +13,7 @@ import { MissingToolError } from '../target/reference-build.js';
 import { loadTarget } from '../target/registry.js';
 import { EXIT, type Io } from './io.js';
 import { compileGrep, printDiagnostics, type RunFlags } from './main.js';
+import { runInUserNamespace } from './rootless.js';
 
 /** `tcpconform run`: load, check the machine, run, report. */
 export async function runCommand(io: Io, paths: string[], flags: RunFlags, version: string): Promise<number> {
@@ -57,11 +59,17 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
   );
   if (printDiagnostics(io, missingRole)) return EXIT.badInput;
 
-  const problems = await preflight();
+  const { mode, problems } = await preflight();
   if (problems.length) {
     io.stderr.write('tcpconform cannot run here:\n');
     for (const p of problems) io.stderr.write(`  - ${p.what}\n    fix: ${p.fix}\n`);
     return EXIT.cannotRun;
+  }
+  // Without root: the same command again, inside namespaces of its own.
+  if (mode === 'rootless-outside') return runInUserNamespace(io);
+  if (mode === 'rootless') {
+    await prepareRootlessMounts();
+    io.stderr.write(`${ROOTLESS_NOTICE}\n`);
   }
 
   let target: ResolvedTarget | undefined;
@@ -72,6 +80,14 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
   } catch (err) {
     if (err instanceof MissingToolError) {
       io.stderr.write(`tcpconform cannot run here:\n  - ${err.message}\n`);
+      return EXIT.cannotRun;
+    }
+    const denied = err as NodeJS.ErrnoException;
+    if (denied.code === 'EACCES' || denied.code === 'EPERM' || denied.code === 'EROFS') {
+      io.stderr.write(
+        `tcpconform cannot run here:\n  - the target's programs need building and ${denied.path ?? 'their folder'} is not writable by this user (${denied.code})\n` +
+          '    fix: build them once as the owner of the installation (e.g. `sudo npx tcpconform doctor && sudo npx tcpconform run --grep three-way`), or install tcpconform as this user\n',
+      );
       return EXIT.cannotRun;
     }
     throw err;
@@ -93,6 +109,7 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
     version,
     timers: flags.realTimers ? 'real' : 'short',
     families: flags.ip === 'both' ? [4, 6] : [Number(flags.ip) as 4 | 6],
+    tracepoint: mode === 'root',
   });
   try {
     updateLatest(reportsDir, runDirName);

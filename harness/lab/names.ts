@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { formatIPv6, parseIPv6 } from '../packet/addr.js';
+import { stateDir } from './privilege.js';
 
 /**
  * Names and addresses of everything a run creates. One prefix and the run id
@@ -11,8 +12,12 @@ import { formatIPv6, parseIPv6 } from '../packet/addr.js';
 
 export const PREFIX = 'tcpconform';
 
-/** Where runs record what they hold: address-block locks and their owners. */
-export const STATE_DIR = '/run/tcpconform';
+/**
+ * Where runs record what they hold: address-block locks and their owners.
+ * /run/tcpconform for root; a private folder of the user's own without root
+ * (privilege.ts).
+ */
+export const STATE_DIR = stateDir();
 
 export function newRunId(): string {
   return crypto.randomBytes(3).toString('hex');

@@ -1,33 +1,49 @@
 import { execa } from 'execa';
 import fs from 'node:fs';
 import { ensureTracefs, TracefsUnavailable } from '../observe/tracefs.js';
+import { inRootlessNamespace, isHostRoot, rootlessProblems, type Problem } from './privilege.js';
 
 /**
  * What a run needs from the machine, checked before anything is created,
  * each missing piece reported with what to do about it.
  */
 
-export interface Problem {
-  what: string;
-  fix: string;
+export type { Problem } from './privilege.js';
+
+/**
+ * - `root`: everything, the tracepoint included.
+ * - `rootless-outside`: a user without root who may open /dev/net/tun and
+ *   create user namespaces: the command re-executes itself in namespaces of
+ *   its own (privilege.ts), where it is `rootless`.
+ * - `rootless`: inside those namespaces: labs, the wire and sock_diag, no
+ *   tracepoint.
+ */
+export type RunMode = 'root' | 'rootless-outside' | 'rootless';
+
+export interface Preflight {
+  mode: RunMode;
+  problems: Problem[];
 }
+
+/** What a run without root cannot do, said once at its start (run and doctor print it). */
+export const ROOTLESS_NOTICE =
+  'no root: tracepoint unavailable (needs root / CAP_SYS_ADMIN for tracefs); labs run in a user namespace, ' +
+  'observed through the wire and sock_diag; specs needing the tracepoint are skipped with the reason';
 
 async function hasCommand(cmd: string, args: string[]): Promise<boolean> {
   const r = await execa(cmd, args, { reject: false });
   return r.exitCode === 0;
 }
 
-export async function preflight(): Promise<Problem[]> {
+export async function preflight(): Promise<Preflight> {
   const problems: Problem[] = [];
-  if (process.getuid?.() !== 0) {
-    problems.push({
-      what: 'not running as root: network namespaces, TUN devices and the kernel tracepoint need it',
-      fix: 'run as root, e.g. `sudo npx tcpconform run`',
-    });
-    return problems;
-  }
   if (!(await hasCommand('ip', ['-V'])) || !(await hasCommand('ss', ['-V'])))
     problems.push({ what: 'iproute2 (ip, ss) is not installed', fix: 'install it: `apt-get install iproute2`' });
+  if (!isHostRoot()) {
+    if (inRootlessNamespace()) return { mode: 'rootless', problems };
+    problems.push(...(await rootlessProblems()));
+    return { mode: 'rootless-outside', problems };
+  }
   if (!fs.existsSync('/dev/net/tun'))
     problems.push({ what: '/dev/net/tun is missing', fix: 'load the tun module (`modprobe tun`) or create the node: `mkdir -p /dev/net && mknod /dev/net/tun c 10 200`' });
   try {
@@ -36,5 +52,5 @@ export async function preflight(): Promise<Problem[]> {
     if (!(err instanceof TracefsUnavailable)) throw err;
     problems.push({ what: 'the kernel tracepoint is unavailable', fix: err.message });
   }
-  return problems;
+  return { mode: 'root', problems };
 }

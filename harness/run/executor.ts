@@ -14,6 +14,7 @@ import { StepPlayer, type Endpoint } from './player.js';
 import { measureTimers, type TimerCheck } from './timers.js';
 import { matchTimeline } from './verdict.js';
 import { AwaitTimeout, settle, SpecError, waited, type Timing } from './waits.js';
+import { needsTracepoint } from './tracepoint-only.js';
 import { compareWithWire } from './wire-check.js';
 
 export type { Timing } from './waits.js';
@@ -39,7 +40,8 @@ export interface ExecuteContext {
   run: string;
   index: number;
   reactor: Reactor;
-  trace: TraceSession;
+  /** Absent without root: kernel endpoints are then judged through the wire and sock_diag. */
+  trace?: TraceSession;
   /** The target that fills each endpoint. */
   targets: Record<string, ResolvedTarget>;
   timeouts: Timeouts;
@@ -84,7 +86,7 @@ export interface EndpointOutcome {
 }
 
 export interface Outcome {
-  verdict: 'pass' | 'fail' | 'deviation' | 'error';
+  verdict: 'pass' | 'fail' | 'deviation' | 'error' | 'skipped';
   reason?: string;
   endpoints: Record<string, EndpointOutcome>;
   packets: WirePacket[];
@@ -169,7 +171,8 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     const result: Outcome = { verdict, endpoints: {}, packets: lab.relay.packets, labStart: lab.startedAt, timing };
     if (reason !== undefined) result.reason = reason;
     if (stderr) result.stderr = stderr;
-    const disagreements = compareWithWire({
+    // Without the tracepoint the wire is the judge itself: nothing to compare.
+    const disagreements = !ctx.trace ? [] : compareWithWire({
       packets: lab.relay.packets,
       actions: player?.actions ?? [],
       endpoints: contexts,
@@ -235,6 +238,10 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     obs.snapshot();
     const timelines = obs.timelines();
     const failed = names.filter((n) => !matchTimeline(spec.expect[n] ?? [], timelines[n] ?? []).ok);
+    if (failed.length && !ctx.trace) {
+      const why = failed.map((n) => (peerNames.has(n) ? undefined : needsTracepoint(n, spec.expect[n] ?? [], timelines[n] ?? [])));
+      if (why.every((w) => w !== undefined)) return outcome('skipped', `needs the kernel tracepoint (root): ${why.join('; ')}`);
+    }
     if (failed.length) return judged(outcome('fail', `observed states differ from expected for ${failed.join(', ')}`));
     const timerFaults = names.flatMap((n) =>
       measureTimers(spec, n, timelines[n] ?? [], obs.snapshots, lab.endpoint(n).addr)

@@ -1,5 +1,6 @@
 import type { Lab } from '../lab/lab.js';
 import { fuse } from '../observe/fusion.js';
+import { fuseWithoutTracepoint } from '../observe/wire-fusion.js';
 import { monoNow } from '../lab/clock.js';
 import { inferTimelines, type AppAction } from '../model/wire.js';
 import { wireSegments } from './wire-check.js';
@@ -19,22 +20,24 @@ export class Observations {
 
   constructor(
     private readonly lab: Lab,
-    private readonly session: TraceSession,
+    /** The tracepoint's session; absent without root, when the wire and sock_diag judge kernel endpoints. */
+    private readonly session: TraceSession | undefined,
     readonly endpoints: EndpointContext[],
     /** Endpoints the harness plays: no kernel to observe, their states come from the wire. */
     private readonly peers: ReadonlySet<string> = new Set(),
     private readonly actions: () => AppAction[] = () => [],
   ) {
-    this.unsubscribe = [
-      session.subscribe(
-        endpoints.map((e) => e.addr),
-        (event) => {
-          this.trace.push(event);
-          this.notify();
-        },
-      ),
-      lab.relay.onPacket(() => this.notify()),
-    ];
+    this.unsubscribe = [lab.relay.onPacket(() => this.notify())];
+    if (session)
+      this.unsubscribe.push(
+        session.subscribe(
+          endpoints.map((e) => e.addr),
+          (event) => {
+            this.trace.push(event);
+            this.notify();
+          },
+        ),
+      );
   }
 
   /** Resolves at the next new evidence (trace event, packet, snapshot) or after `ms`. */
@@ -67,16 +70,24 @@ export class Observations {
 
   timelines(): Record<string, Timeline> {
     this.lab.relay.flush();
-    this.session.drain();
+    this.session?.drain();
     const kernel = this.endpoints.filter((e) => !this.peers.has(e.name));
-    const deliveries: Record<string, Micros[]> = {};
-    for (const p of this.lab.relay.packets) {
-      if (p.delivered !== undefined) (deliveries[p.to] ??= []).push(p.delivered);
-    }
-    const fused = fuse({ endpoints: kernel, trace: this.trace, snapshots: this.snapshots, deliveries });
-    if (this.peers.size) {
-      const wire = inferTimelines({ endpoints: this.endpoints, segments: wireSegments(this.lab.relay.packets, Infinity), actions: this.actions() });
-      for (const p of this.peers) fused[p] = wire[p] ?? [];
+    const wire = () => inferTimelines({ endpoints: this.endpoints, segments: wireSegments(this.lab.relay.packets, Infinity), actions: this.actions() });
+    let fused: Record<string, Timeline>;
+    if (this.session) {
+      const deliveries: Record<string, Micros[]> = {};
+      for (const p of this.lab.relay.packets) {
+        if (p.delivered !== undefined) (deliveries[p.to] ??= []).push(p.delivered);
+      }
+      fused = fuse({ endpoints: kernel, trace: this.trace, snapshots: this.snapshots, deliveries });
+      if (this.peers.size) {
+        const inferred = wire();
+        for (const p of this.peers) fused[p] = inferred[p] ?? [];
+      }
+    } else {
+      const inferred = wire();
+      fused = fuseWithoutTracepoint({ endpoints: kernel, wire: inferred, snapshots: this.snapshots });
+      for (const p of this.peers) fused[p] = inferred[p] ?? [];
     }
     // An endpoint that never had a socket stayed in CLOSED all along: say so
     // rather than show nothing (e.g. a server that never listens).

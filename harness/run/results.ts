@@ -149,6 +149,11 @@ export const RunResultSchema = Type.Object(
       timers: Type.Union([Type.Literal('short'), Type.Literal('real')]),
       ip: Type.Array(Type.Union([Type.Literal(4), Type.Literal(6)]), { description: 'IP versions every spec ran over' }),
       jobs: Type.Number(),
+      observers: Type.Optional(
+        Type.Array(ObserverNameSchema, {
+          description: 'Observers the run had: without root the kernel tracepoint is missing (docs/observers.md, "Without root")',
+        }),
+      ),
     }),
     totals: Type.Record(Type.String(), Type.Number(), { description: 'Count of each verdict' }),
     coverage: Type.Optional(

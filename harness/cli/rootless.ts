@@ -1,0 +1,45 @@
+import { execa } from 'execa';
+import { fileURLToPath } from 'node:url';
+import { STATE_DIR } from '../lab/names.js';
+import { ensureUserStateDir, ROOTLESS_ENV, UNSHARE_FLAGS } from '../lab/privilege.js';
+import { EXIT, type Io } from './io.js';
+
+const BIN = fileURLToPath(new URL('../../bin/tcpconform.js', import.meta.url));
+
+/**
+ * Runs the same command again inside a user namespace of its own (root
+ * there, nowhere else), with private mount and network namespaces, and
+ * passes its output and exit status through. Node cannot enter a new user
+ * namespace itself (it is multi-threaded), so `unshare` starts it there.
+ * The process `unshare` executes is the command itself: SIGTERM reaches it
+ * directly, and it cleans up as any run does.
+ */
+export async function runInUserNamespace(io: Io): Promise<number> {
+  try {
+    ensureUserStateDir(STATE_DIR);
+  } catch (err) {
+    io.stderr.write(`tcpconform cannot run here:\n  - ${(err as Error).message}\n`);
+    return EXIT.cannotRun;
+  }
+  const inherit = io.stdout === process.stdout && io.stderr === process.stderr;
+  const child = execa('unshare', [...UNSHARE_FLAGS, '--', process.execPath, BIN, ...io.argv], {
+    cwd: io.cwd,
+    env: { [ROOTLESS_ENV]: '1' },
+    stdin: 'ignore',
+    stdout: inherit ? 'inherit' : 'pipe',
+    stderr: inherit ? 'inherit' : 'pipe',
+    buffer: false,
+    reject: false,
+  });
+  child.stdout?.on('data', (d: Buffer) => io.stdout.write(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => io.stderr.write(d.toString()));
+  const forward = () => child.kill('SIGTERM');
+  io.signal?.addEventListener('abort', forward, { once: true });
+  try {
+    const r = await child;
+    if (r.exitCode !== undefined) return r.exitCode;
+    return r.signal === 'SIGINT' || r.signal === 'SIGTERM' ? EXIT.interrupted : EXIT.failed;
+  } finally {
+    io.signal?.removeEventListener('abort', forward);
+  }
+}
