@@ -6,7 +6,9 @@ import { runState } from './residue-text.js';
 /**
  * `tcpconform clean`: removes what dead runs left behind (processes,
  * namespaces, tracefs instances, lock files) and says what it removed.
- * Live runs are named and left alone.
+ * Live runs are named and left alone. Without root it removes the user's
+ * own runs (those without root leave only processes and files of the
+ * user's) and names the others as root's to remove.
  */
 
 export interface CleanFlags {
@@ -18,10 +20,6 @@ export async function cleanCommand(io: Io, flags: CleanFlags): Promise<number> {
   if (flags.run !== undefined && !RUN_ID.test(flags.run)) {
     io.stderr.write(`error: --run: ${JSON.stringify(flags.run)} is not a run id (6 hex digits, as in reports/<stamp>-<run>)\n`);
     return EXIT.badInput;
-  }
-  if (process.getuid?.() !== 0 && !flags.dryRun) {
-    io.stderr.write('tcpconform cannot clean here:\n  - not running as root: namespaces and tracefs instances can only be removed by root\n    fix: run as root, e.g. `sudo npx tcpconform clean` (or look first with --dry-run)\n');
-    return EXIT.cannotRun;
   }
   const results = await reap({ ...(flags.dryRun ? { dryRun: true } : {}), ...(flags.run ? { run: flags.run } : {}) });
   const verb = flags.dryRun ? 'would remove' : 'removed';

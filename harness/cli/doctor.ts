@@ -2,6 +2,8 @@ import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ROOTLESS_NOTICE } from '../lab/preflight.js';
+import { isHostRoot, rootlessProblems, type Problem } from '../lab/privilege.js';
 import { survey } from '../lab/reaper.js';
 import { mountedTraceRoots, TRACEFS_ROOTS } from '../lab/residue.js';
 import { findCompiler, MissingToolError } from '../target/reference-build.js';
@@ -29,7 +31,7 @@ const MIN_NODE: [number, number] = [20, 19];
 const TRACEPOINT = path.join('events', 'sock', 'inet_sock_set_state');
 
 function isRoot(): boolean {
-  return process.getuid?.() === 0;
+  return isHostRoot();
 }
 
 function nodeCheck(): Check {
@@ -40,15 +42,22 @@ function nodeCheck(): Check {
     : { name: 'node', level: 'fail', detail: `${process.version}; needs ${MIN_NODE.join('.')} or newer`, fix: 'install Node.js 20.19 or newer' };
 }
 
-function rootCheck(): Check {
-  return isRoot()
-    ? { name: 'root', level: 'ok', detail: 'running as root' }
-    : {
-        name: 'root',
-        level: 'fail',
-        detail: 'not running as root: namespaces, TUN devices and the tracepoint need it (the checks below may be incomplete)',
-        fix: 'run as root, e.g. `sudo npx tcpconform doctor`',
-      };
+/**
+ * Root, or else what a run without root gets: labs in a user namespace of
+ * its own and no tracepoint, when the user may open /dev/net/tun and create
+ * user namespaces; exactly why not otherwise.
+ */
+function rootChecks(rootless: Problem[]): Check[] {
+  if (isRoot()) return [{ name: 'root', level: 'ok', detail: 'running as root' }];
+  if (rootless.length === 0)
+    return [
+      { name: 'root', level: 'warn', detail: ROOTLESS_NOTICE, fix: 'run as root (e.g. `sudo npx tcpconform run`) for the tracepoint' },
+      { name: 'user namespaces', level: 'ok', detail: 'this user may create user, mount and network namespaces and open /dev/net/tun' },
+    ];
+  return [
+    { name: 'root', level: 'fail', detail: 'not running as root, and a run without root is not possible here (below)', fix: 'run as root, e.g. `sudo npx tcpconform doctor`' },
+    ...rootless.map((p): Check => ({ name: 'user namespaces', level: 'fail', detail: p.what, fix: p.fix })),
+  ];
 }
 
 async function firstLine(cmd: string, args: string[]): Promise<string | undefined> {
@@ -84,7 +93,6 @@ function tunCheck(): Check {
     return { name: '/dev/net/tun', level: 'fail', detail: 'missing', fix };
   }
   if (!st.isCharacterDevice()) return { name: '/dev/net/tun', level: 'fail', detail: 'exists but is not a character device', fix };
-  if (!isRoot()) return { name: '/dev/net/tun', level: 'ok', detail: 'present (not opened: needs root)' };
   try {
     // Opening without TUNSETIFF creates nothing; it fails with ENODEV when the driver is missing.
     fs.closeSync(fs.openSync('/dev/net/tun', 'r+'));
@@ -103,6 +111,14 @@ function tracefsSupported(): boolean {
 }
 
 function tracingChecks(): Check[] {
+  if (!isRoot())
+    return [
+      {
+        name: 'tracepoint',
+        level: 'info',
+        detail: 'unavailable without root (tracefs needs root / CAP_SYS_ADMIN of the machine); specs only it can judge are skipped',
+      },
+    ];
   const roots = mountedTraceRoots();
   const root = roots[0];
   if (root === undefined) {
@@ -154,9 +170,9 @@ function residueChecks(): Check[] {
 }
 
 export async function doctorChecks(): Promise<Check[]> {
-  const [iproute, compiler] = await Promise.all([iprouteCheck(), compilerCheck()]);
+  const [iproute, compiler, rootless] = await Promise.all([iprouteCheck(), compilerCheck(), isRoot() ? [] : rootlessProblems()]);
   return [
-    rootCheck(),
+    ...rootChecks(rootless),
     nodeCheck(),
     { name: 'kernel', level: 'info', detail: `${os.type()} ${os.release()} (${os.arch()})` },
     iproute,

@@ -2,9 +2,13 @@ import { execa } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
 import { removeInstance } from '../observe/tracefs.js';
-import { isSameProcess, readRunRecord, removeRunRecord, RUNS_DIR } from './runs.js';
-import { BLOCKS_DIR, isEmpty, NETNS_DIR, runOfProcess, scanResidue, type RunResidue } from './residue.js';
-import { blockOwner } from './names.js';
+import { isSameProcess, readRunRecord, removeRunRecord } from './runs.js';
+import { isEmpty, NETNS_DIR, runOfProcess, scanResidue, type RunResidue } from './residue.js';
+import { blockOwner, STATE_DIR } from './names.js';
+import { isHostRoot } from './privilege.js';
+
+const runsDir = (r: RunResidue) => path.join(r.stateDir, 'runs');
+const blocksDir = (r: RunResidue) => path.join(r.stateDir, 'blocks');
 
 /**
  * The reaper: removes what runs whose owner process is gone left behind.
@@ -42,7 +46,7 @@ function pidRunning(pid: number): boolean {
 }
 
 export function liveness(r: RunResidue): Liveness {
-  const record = readRunRecord(r.run);
+  const record = readRunRecord(r.run, runsDir(r));
   if (record && isSameProcess(record.pid, record.start)) return { live: true, why: `owner pid ${record.pid} is running` };
   for (const b of r.blocks) {
     if (record && b.pid === record.pid) continue; // that PID is a different process now
@@ -118,6 +122,11 @@ export async function reap(opts: ReapOptions = {}): Promise<ReapResult[]> {
     const result: ReapResult = { run: status.run, live: status.live, why: status.why, removed: [], failed: [] };
     results.push(result);
     if (status.live) continue;
+    // Without root only this user's own runs (its state folder, no namespaces on the machine, no tracefs) can be removed.
+    if (!isHostRoot() && (status.stateDir !== STATE_DIR || status.namespaces.length || status.traceInstances.length)) {
+      result.failed.push('it is not this user\'s: only root can remove it (`sudo tcpconform clean`)');
+      continue;
+    }
     if (opts.dryRun) {
       result.removed.push(...describe(status));
       continue;
@@ -142,9 +151,9 @@ function describe(r: RunResidue): string[] {
     ...r.processes.map((p) => `process ${p.pid} (${p.command}; found by ${p.via})`),
     ...r.namespaces.map((n) => `namespace ${n}`),
     ...r.traceInstances.map((d) => `tracefs instance ${d}`),
-    ...r.blocks.map((b) => `address-block lock ${path.join(BLOCKS_DIR, b.block)}`),
-    ...(r.record ? [`run record ${path.join(RUNS_DIR, r.run)}`] : []),
-    ...r.recordTemps.map((t) => `run record ${path.join(RUNS_DIR, t)}`),
+    ...r.blocks.map((b) => `address-block lock ${path.join(blocksDir(r), b.block)}`),
+    ...(r.record ? [`run record ${path.join(runsDir(r), r.run)}`] : []),
+    ...r.recordTemps.map((t) => `run record ${path.join(runsDir(r), t)}`),
   ];
 }
 
@@ -186,15 +195,15 @@ async function reapRun(r: RunResidue, out: ReapResult, killWaitMs: number): Prom
 
   // 4. Lock files and the run record, last.
   for (const b of r.blocks) {
-    const file = path.join(BLOCKS_DIR, b.block);
+    const file = path.join(blocksDir(r), b.block);
     await attempt(`address-block lock ${file}`, () => {
       // Someone may have taken the block over since (the lock was stale): then it is theirs.
       if (blockOwner(file)?.run !== r.run) return 'taken over by another run meanwhile, left alone';
       fs.rmSync(file, { force: true });
     });
   }
-  for (const t of r.recordTemps) await attempt(`run record ${path.join(RUNS_DIR, t)}`, () => fs.rmSync(path.join(RUNS_DIR, t), { force: true }));
-  if (r.record) await attempt(`run record ${path.join(RUNS_DIR, r.run)}`, () => removeRunRecord(r.run));
+  for (const t of r.recordTemps) await attempt(`run record ${path.join(runsDir(r), t)}`, () => fs.rmSync(path.join(runsDir(r), t), { force: true }));
+  if (r.record) await attempt(`run record ${path.join(runsDir(r), r.run)}`, () => removeRunRecord(r.run, runsDir(r)));
 }
 
 function namespaceInodes(r: RunResidue): Map<string, string> {

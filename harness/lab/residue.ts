@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { blockOwner, PREFIX, STATE_DIR } from './names.js';
-import { processStartTime, recordedRuns, RUN_ID, RUNS_DIR } from './runs.js';
+import { isHostRoot, stateDirFor } from './privilege.js';
+import { processStartTime, recordedRuns, RUN_ID } from './runs.js';
 
 /**
  * Finding what runs left on the machine, without changing anything. Only
@@ -11,6 +13,7 @@ import { processStartTime, recordedRuns, RUN_ID, RUNS_DIR } from './runs.js';
 
 export const NETNS_DIR = '/run/netns';
 export const TRACEFS_ROOTS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+/** This user's lock folder (root's: /run/tcpconform/blocks). */
 export const BLOCKS_DIR = path.join(STATE_DIR, 'blocks');
 
 const NAMESPACE = new RegExp(`^${PREFIX}-([0-9a-f]{6})-\\d+-[^/]+$`);
@@ -26,6 +29,8 @@ export interface ResidueProcess {
   command: string;
   /** How it was recognized: TCPCONFORM_RUN in its environment, or living in one of the run's namespaces. */
   via: 'environment' | 'namespace';
+  /** Its real uid, as the machine sees it (a run without root runs as its user). */
+  uid?: number;
 }
 
 export interface RunResidue {
@@ -34,7 +39,12 @@ export interface RunResidue {
   /** Absolute paths of tracefs instance directories. */
   traceInstances: string[];
   processes: ResidueProcess[];
-  /** Block numbers (lock file names in BLOCKS_DIR) and the PID each lock names. */
+  /**
+   * The state folder holding the run's record and locks: /run/tcpconform
+   * for root's runs, the user's own for runs without root (privilege.ts).
+   */
+  stateDir: string;
+  /** Block numbers (lock file names in `<stateDir>/blocks`) and the PID each lock names. */
   blocks: { block: string; pid: number }[];
   /** Whether a run record exists (runs.ts). */
   record: boolean;
@@ -56,7 +66,30 @@ export function mountedTraceRoots(): string[] {
 }
 
 function emptyResidue(run: string): RunResidue {
-  return { run, namespaces: [], traceInstances: [], processes: [], blocks: [], record: false, recordTemps: [] };
+  return { run, stateDir: '', namespaces: [], traceInstances: [], processes: [], blocks: [], record: false, recordTemps: [] };
+}
+
+/**
+ * The state folders to look in: root's, and this user's own; root also
+ * looks in every user's (runs without root keep theirs in the temporary
+ * folder, `tcpconform-<uid>`, owned by that uid).
+ */
+export function stateDirs(): string[] {
+  const dirs = new Set([stateDirFor(0), STATE_DIR]);
+  if (isHostRoot()) {
+    for (const name of list(os.tmpdir())) {
+      const m = /^tcpconform-(\d+)$/.exec(name);
+      if (!m) continue;
+      const dir = path.join(os.tmpdir(), name);
+      try {
+        const st = fs.lstatSync(dir);
+        if (st.isDirectory() && st.uid === Number(m[1])) dirs.add(dir);
+      } catch {
+        // gone
+      }
+    }
+  }
+  return [...dirs];
 }
 
 /** Every run that left something, by run id. */
@@ -98,16 +131,29 @@ export function scanResidue(): Map<string, RunResidue> {
 
   for (const p of scanProcesses(nsInodes)) of(p.run).processes.push(p.process);
 
-  for (const block of list(BLOCKS_DIR)) {
-    if (!/^\d+$/.test(block)) continue;
-    const owner = blockOwner(path.join(BLOCKS_DIR, block));
-    if (owner && RUN_ID.test(owner.run)) of(owner.run).blocks.push({ block, pid: owner.pid });
+  for (const dir of stateDirs()) {
+    const blocksDir = path.join(dir, 'blocks');
+    const runsDir = path.join(dir, 'runs');
+    const at = (run: string): RunResidue => {
+      const r = of(run);
+      r.stateDir ||= dir;
+      return r;
+    };
+    for (const block of list(blocksDir)) {
+      if (!/^\d+$/.test(block)) continue;
+      const owner = blockOwner(path.join(blocksDir, block));
+      if (owner && RUN_ID.test(owner.run)) at(owner.run).blocks.push({ block, pid: owner.pid });
+    }
+    for (const run of recordedRuns(runsDir)) at(run).record = true;
+    for (const name of list(runsDir)) {
+      const m = RECORD_TEMP.exec(name);
+      if (m && processStartTime(Number(m[2])) === undefined) at(m[1]!).recordTemps.push(name);
+    }
   }
-
-  for (const run of recordedRuns()) of(run).record = true;
-  for (const name of list(RUNS_DIR)) {
-    const m = RECORD_TEMP.exec(name);
-    if (m && processStartTime(Number(m[2])) === undefined) of(m[1]!).recordTemps.push(name);
+  // A run known only by its processes or namespaces keeps its state where its user's runs do.
+  for (const r of runs.values()) {
+    const uid = r.processes.find((p) => p.uid !== undefined)?.uid;
+    r.stateDir ||= r.namespaces.length || r.traceInstances.length || uid === undefined ? stateDirFor(0) : stateDirFor(uid);
   }
   return runs;
 }
@@ -131,7 +177,8 @@ function scanProcesses(nsInodes: Map<string, string>): { run: string; process: R
     if (!hit) continue;
     const start = processStartTime(pid);
     if (start === undefined) continue; // gone meanwhile
-    found.push({ run: hit.run, process: { pid, start, command: commandOf(pid), via: hit.via } });
+    const uid = uidOf(pid);
+    found.push({ run: hit.run, process: { pid, start, command: commandOf(pid), via: hit.via, ...(uid !== undefined ? { uid } : {}) } });
   }
   return found;
 }
@@ -155,6 +202,15 @@ export function runOfProcess(pid: number, nsInodes: Map<string, string>): { run:
     // gone or not readable
   }
   return undefined;
+}
+
+function uidOf(pid: number): number | undefined {
+  try {
+    const m = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function commandOf(pid: number): string {

@@ -41,9 +41,9 @@ export function isSameProcess(pid: number, start: number): boolean {
   return processStartTime(pid) === start;
 }
 
-function recordFile(run: string): string {
+function recordFile(run: string, runsDir = RUNS_DIR): string {
   if (!RUN_ID.test(run)) throw new Error(`not a run id: ${JSON.stringify(run)}`);
-  return path.join(RUNS_DIR, run);
+  return path.join(runsDir, run);
 }
 
 /**
@@ -70,10 +70,10 @@ export function unregisterRun(run: string): void {
   fs.rmSync(file, { force: true });
 }
 
-/** The record of `run`, or undefined when there is none or it is unreadable. */
-export function readRunRecord(run: string): RunRecord | undefined {
+/** The record of `run` (in `runsDir`, by default this user's), or undefined when there is none or it is unreadable. */
+export function readRunRecord(run: string, runsDir = RUNS_DIR): RunRecord | undefined {
   try {
-    const r = JSON.parse(fs.readFileSync(recordFile(run), 'utf8')) as Partial<RunRecord>;
+    const r = JSON.parse(fs.readFileSync(recordFile(run, runsDir), 'utf8')) as Partial<RunRecord>;
     return Number.isInteger(r.pid) && Number.isInteger(r.start) ? { pid: r.pid!, start: r.start! } : undefined;
   } catch {
     return undefined;
@@ -81,14 +81,14 @@ export function readRunRecord(run: string): RunRecord | undefined {
 }
 
 /** Run ids that have a record (well-formed names only). */
-export function recordedRuns(): string[] {
+export function recordedRuns(runsDir = RUNS_DIR): string[] {
   try {
-    return fs.readdirSync(RUNS_DIR).filter((n) => RUN_ID.test(n));
+    return fs.readdirSync(runsDir).filter((n) => RUN_ID.test(n));
   } catch {
     return [];
   }
 }
 
-export function removeRunRecord(run: string): void {
-  fs.rmSync(recordFile(run), { force: true });
+export function removeRunRecord(run: string, runsDir = RUNS_DIR): void {
+  fs.rmSync(recordFile(run, runsDir), { force: true });
 }
