@@ -1,0 +1,233 @@
+import { execa } from 'execa';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BIN, FIXTURES, ROOT, runIdOf, tcpconform, tempDir, type CliResult } from './helpers.js';
+
+/**
+ * Runs without root, as the user `nobody` (the test itself runs as root):
+ * labs in a user namespace of the run's own, observed through the wire and
+ * sock_diag; what only the tracepoint can judge is skipped; nothing is left;
+ * and where user namespaces are refused, exit 3 with the reason and the fix.
+ */
+
+const USER = 'nobody';
+const UID = 65534;
+const STATE = path.join(os.tmpdir(), `tcpconform-${UID}`);
+
+/** A reports folder the user can write. */
+function userOut(prefix: string): string {
+  const out = tempDir(prefix);
+  fs.chmodSync(out, 0o777);
+  return out;
+}
+
+interface Results {
+  environment: { observers?: string[] };
+  results: {
+    spec: string;
+    verdict: string;
+    reason?: string;
+    endpoints: Record<string, { observed: { state: string; sources: string[]; notes?: string[] }[] }>;
+  }[];
+}
+
+function resultsOf(out: string): { run: string; results: Results } {
+  const dir = fs.readdirSync(out).find((d) => d !== 'latest')!;
+  return { run: runIdOf(dir), results: JSON.parse(fs.readFileSync(path.join(out, dir, 'results.json'), 'utf8')) as Results };
+}
+
+/** What a run of this user could have left: processes, its namespaces, its records and locks. */
+function userResidue(run: string): { processes: number[]; namespaces: string[]; state: string[] } {
+  const list = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d) : []);
+  const processes = list('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').includes(`TCPCONFORM_RUN=${run}`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  const namespaces = list('/run/netns').filter((n) => n.startsWith(`tcpconform-${run}-`));
+  const state = [
+    ...list(path.join(STATE, 'runs')).filter((n) => n.startsWith(run)),
+    ...list(path.join(STATE, 'blocks')).filter((b) => {
+      try {
+        return (JSON.parse(fs.readFileSync(path.join(STATE, 'blocks', b), 'utf8')) as { run: string }).run === run;
+      } catch {
+        return false;
+      }
+    }),
+  ];
+  return { processes, namespaces, state };
+}
+
+/**
+ * The command as an unprivileged user who may not create user namespaces,
+ * without touching the machine's settings: a user namespace of the test's
+ * own (uid 65534 inside) gets `user.max_user_namespaces` 0, which is a limit
+ * of that namespace only, and the command runs there with no capabilities.
+ * The kernel then refuses `unshare --user` with ENOSPC, exactly as it does
+ * on a machine whose limit is 0.
+ */
+async function withoutUserNamespaces(args: string[]): Promise<CliResult> {
+  const r = await execa(
+    'unshare',
+    [
+      '--user',
+      `--map-user=${UID}`,
+      `--map-group=${UID}`,
+      '--keep-caps',
+      'sh',
+      '-c',
+      'echo 0 > /proc/sys/user/max_user_namespaces && exec setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all "$0" "$@"',
+      process.execPath,
+      BIN,
+      ...args,
+    ],
+    { cwd: ROOT, reject: false, stdin: 'ignore', timeout: 60_000 },
+  );
+  return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('tcpconform without root', () => {
+  test('the bundled catalog runs in a user namespace: pass (and the documented deviation), exit 0, nothing left', async () => {
+    const out = userOut('rootless-catalog');
+    try {
+      const r = await tcpconform(['run', '--out', out, '--no-color'], { user: USER });
+      expect(r.stderr).toContain('no root: tracepoint unavailable (needs root / CAP_SYS_ADMIN for tracefs); labs run in a user namespace');
+      expect(r.exitCode).toBe(0);
+      const { run, results } = resultsOf(out);
+      expect(results.environment.observers).toEqual(['sock_diag', 'wire']);
+      const verdicts = Object.fromEntries(results.results.map((s) => [s.spec, s.verdict]));
+      expect(results.results).toHaveLength(29);
+      // The same verdicts as root: every spec passes but TIME_WAIT's length, a deviation the reference documents.
+      for (const [spec, verdict] of Object.entries(verdicts)) expect([spec, verdict]).toEqual([spec, spec === 'close.time-wait-timer' ? 'deviation' : 'pass']);
+      // Judged by the wire and sock_diag: no entry claims the tracepoint, and sock_diag alone gave the timer-driven ones.
+      const entries = results.results.flatMap((s) => Object.values(s.endpoints).flatMap((e) => e.observed));
+      expect(entries.filter((o) => o.sources.includes('tracepoint'))).toEqual([]);
+      const lost = results.results.find((s) => s.spec === 'handshake.final-ack-lost')!.endpoints['b']!.observed.at(-1)!;
+      expect(lost).toMatchObject({ state: 'LISTEN', sources: ['sock_diag'], notes: ['synrecv-request-gone'] });
+      const rfc1337 = results.results.find((s) => s.spec === 'close.rst-in-time-wait-rfc1337')!.endpoints['a']!.observed.at(-1)!;
+      expect(rfc1337).toMatchObject({ state: 'TIME_WAIT', sources: ['wire', 'sock_diag'], notes: ['rst-ignored'] });
+      expect(userResidue(run)).toEqual({ processes: [], namespaces: [], state: [] });
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test('a spec only the tracepoint can judge is skipped with the reason without root, and passes as root', async () => {
+    const spec = path.join(FIXTURES, 'specs/tracepoint/fin-wait-2-within-one-segment.yaml');
+    const out = userOut('rootless-skip');
+    try {
+      const r = await tcpconform(['run', spec, '--out', out, '--no-color'], { user: USER });
+      expect(r.stdout).toMatch(/skipped\s+tracepoint\.fin-wait-2-within-one-segment/);
+      expect(r.exitCode).toBe(0);
+      const { results } = resultsOf(out);
+      expect(results.results[0]).toMatchObject({ verdict: 'skipped' });
+      expect(results.results[0]!.reason).toContain(
+        'needs the kernel tracepoint (root): a: the expected FIN_WAIT_2 between FIN_WAIT_1 and TIME_WAIT lasted at most one FIN+ACK',
+      );
+      const junit = fs.readFileSync(path.join(out, 'latest', 'junit.xml'), 'utf8');
+      expect(junit).toMatch(/<skipped message="skipped: needs the kernel tracepoint/);
+
+      const asRoot = await tcpconform(['run', spec, '--out', out, '--no-color']);
+      expect(asRoot.stdout).toMatch(/pass\s+tracepoint\.fin-wait-2-within-one-segment/);
+      expect(asRoot.exitCode).toBe(0);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test('a real failure is still a failure without root', async () => {
+    const out = userOut('rootless-fail');
+    try {
+      const r = await tcpconform(['run', path.join(FIXTURES, 'specs/wrong/three-way-wrong.yaml'), '--out', out, '--no-color'], { user: USER });
+      expect(r.stdout).toMatch(/fail\s+/);
+      expect(r.exitCode).toBe(1);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test('doctor says what a run without root gets, and exits 0', async () => {
+    const r = await tcpconform(['doctor'], { user: USER });
+    expect(r.stdout).toMatch(/warn\s+root\s+no root: tracepoint unavailable/);
+    expect(r.stdout).toMatch(/ok\s+user namespaces/);
+    expect(r.stdout).toMatch(/info\s+tracepoint\s+unavailable without root/);
+    expect(r.exitCode).toBe(0);
+  });
+
+  test('where user namespaces are refused: exit 3 with the reason and the fix, the machine untouched', async () => {
+    const limit = fs.readFileSync('/proc/sys/user/max_user_namespaces', 'utf8');
+    const out = userOut('rootless-refused');
+    try {
+      const run = await withoutUserNamespaces(['run', '--out', out, '--no-color']);
+      expect(run.stderr).toContain('not root, and this user may not create user namespaces: unshare: unshare failed: No space left on device');
+      expect(run.stderr).toContain('fix: as root: `sysctl -w user.max_user_namespaces=15000`');
+      expect(run.exitCode).toBe(3);
+      expect(fs.readdirSync(out)).toEqual([]);
+      const doctor = await withoutUserNamespaces(['doctor']);
+      expect(doctor.stdout).toMatch(/fail\s+user namespaces\s+not root, and this user may not create user namespaces/);
+      expect(doctor.exitCode).toBe(3);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+    expect(fs.readFileSync('/proc/sys/user/max_user_namespaces', 'utf8')).toBe(limit);
+  });
+
+  test('a run killed with SIGKILL: clean, as the user, leaves nothing', async () => {
+    const out = userOut('rootless-kill');
+    const runs = path.join(STATE, 'runs');
+    const before = new Set(fs.existsSync(runs) ? fs.readdirSync(runs) : []);
+    const child = execa('runuser', ['-u', USER, '--', process.execPath, BIN, 'run', '--out', out, '--no-color'], { cwd: ROOT, reject: false, stdin: 'ignore' });
+    try {
+      // The record names the command inside the user namespace: that is the process that holds the labs.
+      let run: string | undefined;
+      for (let i = 0; i < 1000 && !run; i++) {
+        await sleep(10);
+        run = (fs.existsSync(runs) ? fs.readdirSync(runs) : []).find((n) => /^[0-9a-f]{6}$/.test(n) && !before.has(n));
+      }
+      expect(run).toBeDefined();
+      // Until its first labs hold locks.
+      for (let i = 0; i < 500 && userResidue(run!).state.length < 2; i++) await sleep(10);
+      const owner = (JSON.parse(fs.readFileSync(path.join(runs, run!), 'utf8')) as { pid: number }).pid;
+      process.kill(owner, 'SIGKILL');
+      await child;
+      const clean = await tcpconform(['clean', '--run', run!], { user: USER });
+      expect(clean.stdout).toContain(`run ${run}: dead`);
+      expect(clean.exitCode).toBe(0);
+      expect(userResidue(run!)).toEqual({ processes: [], namespaces: [], state: [] });
+    } finally {
+      child.kill('SIGKILL');
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test('SIGTERM reaches the run inside the user namespace: exit 130, nothing left', async () => {
+    const out = userOut('rootless-term');
+    try {
+      const child = execa('runuser', ['-u', USER, '--', process.execPath, BIN, 'run', '--out', out, '--no-color'], { cwd: ROOT, reject: false, stdin: 'ignore' });
+      let dir: string | undefined;
+      for (let i = 0; i < 1000 && !dir; i++) {
+        await sleep(10);
+        dir = fs.existsSync(out) ? fs.readdirSync(out).find((d) => d !== 'latest') : undefined;
+      }
+      expect(dir).toBeDefined();
+      await sleep(300);
+      // The user's command (runuser's child) gets SIGTERM; it passes it on to the run in the user namespace.
+      const command = Number(fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
+      process.kill(command, 'SIGTERM');
+      const r = await child;
+      expect(r.stderr).toContain('interrupted');
+      expect(r.exitCode).toBe(130);
+      expect(userResidue(runIdOf(dir!))).toEqual({ processes: [], namespaces: [], state: [] });
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
