@@ -86,7 +86,7 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
     if (denied.code === 'EACCES' || denied.code === 'EPERM' || denied.code === 'EROFS') {
       io.stderr.write(
         `tcpconform cannot run here:\n  - the target's programs need building and ${denied.path ?? 'their folder'} is not writable by this user (${denied.code})\n` +
-          '    fix: build them once as the owner of the installation (e.g. `sudo npx tcpconform doctor && sudo npx tcpconform run --grep three-way`), or install tcpconform as this user\n',
+          '    fix: run once as the owner of the installation (or root), which builds them, or install tcpconform as this user\n',
       );
       return EXIT.cannotRun;
     }
