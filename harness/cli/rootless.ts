@@ -11,8 +11,9 @@ const BIN = fileURLToPath(new URL('../../bin/tcpconform.js', import.meta.url));
  * there, nowhere else), with private mount and network namespaces, and
  * passes its output and exit status through. Node cannot enter a new user
  * namespace itself (it is multi-threaded), so `unshare` starts it there.
- * The process `unshare` executes is the command itself: SIGTERM reaches it
- * directly, and it cleans up as any run does.
+ * The process `unshare` executes (through `setpriv`) is the command itself:
+ * SIGTERM reaches it directly, and it cleans up as any run does; it also
+ * gets SIGTERM when this process dies, whatever killed it.
  */
 export async function runInUserNamespace(io: Io): Promise<number> {
   try {
@@ -22,7 +23,8 @@ export async function runInUserNamespace(io: Io): Promise<number> {
     return EXIT.cannotRun;
   }
   const inherit = io.stdout === process.stdout && io.stderr === process.stderr;
-  const child = execa('unshare', [...UNSHARE_FLAGS, '--', process.execPath, BIN, ...io.argv], {
+  // setpriv --pdeathsig: should this process die (even by SIGKILL), the run gets SIGTERM and cleans up.
+  const child = execa('unshare', [...UNSHARE_FLAGS, '--', 'setpriv', '--pdeathsig', 'TERM', '--', process.execPath, BIN, ...io.argv], {
     cwd: io.cwd,
     env: { [ROOTLESS_ENV]: '1' },
     stdin: 'ignore',
