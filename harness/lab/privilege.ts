@@ -116,12 +116,16 @@ export async function rootlessProblems(): Promise<Problem[]> {
 }
 
 async function userNamespaceProblem(): Promise<Problem | undefined> {
-  const r = await execa('unshare', [...UNSHARE_FLAGS, 'true'], { reject: false, stdin: 'ignore', timeout: 10_000 });
+  // The same chain the run uses (cli/rootless.ts), ending in `true`.
+  const r = await execa('unshare', [...UNSHARE_FLAGS, '--', 'setpriv', '--pdeathsig', 'TERM', '--', 'true'], { reject: false, stdin: 'ignore', timeout: 10_000 });
   if (r.exitCode === 0) return undefined;
   const said = (r.stderr || r.message || '').trim().split('\n').at(-1) ?? '';
   const orRoot = 'or run as root, e.g. `sudo npx tcpconform run`';
-  if ((r as { code?: string }).code === 'ENOENT')
-    return { what: 'not root, and `unshare` (util-linux) is not installed: rootless labs need it', fix: `install util-linux (\`apt-get install util-linux\`), ${orRoot}` };
+  if ((r as { code?: string }).code === 'ENOENT' || /failed to execute setpriv/.test(said))
+    return {
+      what: 'not root, and `unshare` or `setpriv` (util-linux) is missing: runs without root need them',
+      fix: `install util-linux (\`apt-get install util-linux\`), ${orRoot}`,
+    };
   if (/No space left on device/i.test(said))
     return {
       what: `not root, and this user may not create user namespaces: ${said} (the limit user.max_user_namespaces is 0 or used up)`,

@@ -219,6 +219,9 @@ describe('tcpconform without root', () => {
       }
       expect(dir).toBeDefined();
       await sleep(300);
+      // Root's clean finds the run's processes and its record in the user's folder: a live run, left alone.
+      const clean = await tcpconform(['clean', '--run', runIdOf(dir!)]);
+      expect(clean.stdout).toMatch(new RegExp(`run ${runIdOf(dir!)}: live: owner pid \\d+ is running; left alone`));
       // The user's command (runuser's child) gets SIGTERM; it passes it on to the run in the user namespace.
       const command = Number(fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
       process.kill(command, 'SIGTERM');
