@@ -68,7 +68,12 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
   // Without root: the same command again, inside namespaces of its own.
   if (mode === 'rootless-outside') return runInUserNamespace(io);
   if (mode === 'rootless') {
-    await prepareRootlessMounts();
+    try {
+      await prepareRootlessMounts();
+    } catch (err) {
+      io.stderr.write(`tcpconform cannot run here:\n  - a private /run/netns for the labs could not be mounted: ${(err as Error).message}\n    fix: run as root, e.g. \`sudo npx tcpconform run\`\n`);
+      return EXIT.cannotRun;
+    }
     io.stderr.write(`${ROOTLESS_NOTICE}\n`);
   }
 

@@ -180,6 +180,38 @@ describe('tcpconform without root', () => {
     expect(fs.readFileSync('/proc/sys/user/max_user_namespaces', 'utf8')).toBe(limit);
   });
 
+  test('where /dev/net/tun is missing or not the user\'s to open: exit 3 with the reason and the fix', async () => {
+    // A private mount namespace of the test's own hides the device from this command only.
+    const r = await execa(
+      'unshare',
+      ['--mount', 'sh', '-c', 'mount -t tmpfs tcpconform-test /dev/net && exec runuser -u "$0" -- "$@"', USER, process.execPath, BIN, 'run', '--no-color'],
+      { cwd: ROOT, reject: false, stdin: 'ignore', timeout: 60_000 },
+    );
+    expect(r.stderr).toContain('/dev/net/tun is missing (ENOENT)');
+    expect(r.stderr).toContain('fix: as root: `modprobe tun`');
+    expect(r.exitCode).toBe(3);
+    // And present, but only root's (mode 0600): the user may not open it.
+    const closed = await execa(
+      'unshare',
+      [
+        '--mount',
+        'sh',
+        '-c',
+        'mount -t tmpfs tcpconform-test /dev/net && mknod -m 600 /dev/net/tun c 10 200 && exec runuser -u "$0" -- "$@"',
+        USER,
+        process.execPath,
+        BIN,
+        'run',
+        '--no-color',
+      ],
+      { cwd: ROOT, reject: false, stdin: 'ignore', timeout: 60_000 },
+    );
+    expect(closed.stderr).toContain('not root, and /dev/net/tun cannot be opened by this user (EACCES): labs need a TUN device');
+    expect(closed.stderr).toContain('fix: let users open it (as root: `chmod 0666 /dev/net/tun`, its usual mode), or run as root');
+    expect(closed.exitCode).toBe(3);
+    expect(fs.statSync('/dev/net/tun').mode & 0o777).toBe(0o666);
+  });
+
   test('a run killed with SIGKILL: clean, as the user, leaves nothing', async () => {
     const out = userOut('rootless-kill');
     const runs = path.join(STATE, 'runs');
