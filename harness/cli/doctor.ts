@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOTLESS_NOTICE } from '../lab/preflight.js';
 import { isHostRoot, rootlessProblems, type Problem } from '../lab/privilege.js';
-import { survey } from '../lab/reaper.js';
+import { STATE_DIR } from '../lab/names.js';
+import { survey, type RunStatus } from '../lab/reaper.js';
 import { mountedTraceRoots, TRACEFS_ROOTS } from '../lab/residue.js';
 import { findCompiler, MissingToolError } from '../target/reference-build.js';
 import { EXIT, type Io } from './io.js';
@@ -156,6 +157,11 @@ function tracingChecks(): Check[] {
       ];
 }
 
+/** Whether this user can remove a run's residue: root can; a user only their own runs without root. */
+function ours(r: RunStatus): boolean {
+  return isRoot() || (r.stateDir === STATE_DIR && !r.namespaces.length && !r.traceInstances.length);
+}
+
 function residueChecks(): Check[] {
   const runs = survey();
   if (runs.length === 0) return [{ name: 'residue', level: 'ok', detail: 'nothing left by earlier runs' }];
@@ -163,7 +169,7 @@ function residueChecks(): Check[] {
     name: 'residue',
     level: r.live ? 'info' : 'warn',
     detail: `run ${r.run} (${runState(r)}): ${summarizeResidue(r)}`,
-    ...(r.live ? {} : { fix: `tcpconform clean (or: tcpconform clean --run ${r.run})` }),
+    ...(r.live ? {} : { fix: `${ours(r) ? '' : 'sudo '}tcpconform clean (or: tcpconform clean --run ${r.run})` }),
   }));
   if (!isRoot()) checks.push({ name: 'residue', level: 'info', detail: 'without root, leftover processes of other users cannot be seen' });
   return checks;

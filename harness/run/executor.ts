@@ -14,7 +14,7 @@ import { StepPlayer, type Endpoint } from './player.js';
 import { measureTimers, type TimerCheck } from './timers.js';
 import { matchTimeline } from './verdict.js';
 import { AwaitTimeout, settle, SpecError, waited, type Timing } from './waits.js';
-import { needsTracepoint } from './tracepoint-only.js';
+import { awaitNeedsTracepoint, needsTracepoint } from './tracepoint-only.js';
 import { compareWithWire } from './wire-check.js';
 
 export type { Timing } from './waits.js';
@@ -252,6 +252,11 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     return outcome('pass');
   } catch (err) {
     if (ctx.signal.aborted) throw err;
+    if (err instanceof AwaitTimeout && !ctx.trace && err.pending.length) {
+      const timelines = obs.timelines();
+      const why = err.pending.map(([n, state]) => (peerNames.has(n) ? undefined : awaitNeedsTracepoint(n, state, timelines[n] ?? [])));
+      if (why.every((w) => w !== undefined)) return outcome('skipped', `needs the kernel tracepoint (root): ${why.join('; ')}`);
+    }
     if (err instanceof AwaitTimeout || err instanceof PeerMismatch) return judged(outcome('fail', err.message));
     const stderr: Record<string, string> = {};
     for (const ep of endpoints.values()) {

@@ -189,7 +189,7 @@ export class StepPlayer {
       if (left <= 0) {
         const now = pending.map(([n, s]) => `${n} never reached ${s} (now ${(timelines[n] ?? []).at(-1)?.state ?? 'unobserved'})`);
         if (segmentMissing) now.push(`${delivered} matching segment(s) from ${segment.from} delivered, waited for ${segment.nth ?? 1}`);
-        throw new AwaitTimeout(`await at line ${line} timed out after ${withinMs} ms: ${now.join('; ')}`);
+        throw new AwaitTimeout(`await at line ${line} timed out after ${withinMs} ms: ${now.join('; ')}`, pending);
       }
       // The next packet or trace event, or a resample for timer-driven changes.
       await waited(this.timing, this.obs.changed(needSs.length ? Math.min(left, SS_RESAMPLE_MS) : left));

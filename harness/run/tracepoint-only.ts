@@ -36,3 +36,16 @@ export function needsTracepoint(endpoint: string, expected: readonly State[], ob
   if (unjudged.length === 0 || !matchTimeline(rest, observed).ok) return undefined;
   return unjudged.join('; ');
 }
+
+/**
+ * Why an awaited `state` that never came cannot be judged without the
+ * tracepoint: it is the state in between of a shortcut the wire saw the
+ * endpoint take. Undefined otherwise (the timeout is then a real `fail`).
+ */
+export function awaitNeedsTracepoint(endpoint: string, state: State, observed: Timeline): string | undefined {
+  const states = observed.map((o) => o.state);
+  const cut = ONE_SEGMENT_SHORTCUTS.find((c) => c.via === state && states.some((s, i) => s === c.from && states[i + 1] === c.to));
+  return cut
+    ? `${endpoint}: the awaited ${cut.via} between ${cut.from} and ${cut.to} lasted at most ${cut.segment} (the wire went ${cut.from} -> ${cut.to}); only the kernel tracepoint sees such a state`
+    : undefined;
+}

@@ -32,7 +32,15 @@ export const SS_RESAMPLE_MS = 50;
 export class SpecError extends Error {}
 
 /** An awaited state never came: the endpoint behaved differently, a `fail`. */
-export class AwaitTimeout extends Error {}
+export class AwaitTimeout extends Error {
+  constructor(
+    message: string,
+    /** The endpoints and states still awaited when time ran out. */
+    readonly pending: [string, State][] = [],
+  ) {
+    super(message);
+  }
+}
 
 /** Awaits `p`, counting the time as a wait on the stacks. */
 export async function waited<T>(timing: Timing | undefined, p: Promise<T>): Promise<T> {

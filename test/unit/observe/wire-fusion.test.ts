@@ -1,7 +1,7 @@
 import type { State } from '../../../harness/model/states.js';
 import type { EndpointContext, SockDiagSnapshot, SockDiagSocket, Timeline } from '../../../harness/observe/types.js';
 import { fuseWithoutTracepoint } from '../../../harness/observe/wire-fusion.js';
-import { needsTracepoint } from '../../../harness/run/tracepoint-only.js';
+import { awaitNeedsTracepoint, needsTracepoint } from '../../../harness/run/tracepoint-only.js';
 
 /**
  * Without the tracepoint: the wire's timeline, checked and completed by
@@ -91,5 +91,18 @@ describe('needsTracepoint', () => {
     // A handshake without SYN_RCVD is what the segments say: not a tracepoint matter.
     const simultaneous: State[] = ['CLOSED', 'SYN_SENT', 'SYN_RCVD', 'ESTABLISHED'];
     expect(needsTracepoint('a', simultaneous, wire(['CLOSED', 0], ['SYN_SENT', 1], ['ESTABLISHED', 2]))).toBeUndefined();
+  });
+});
+
+describe('awaitNeedsTracepoint', () => {
+  const observed = wire(['CLOSED', 0], ['SYN_SENT', 1], ['ESTABLISHED', 2], ['FIN_WAIT_1', 3], ['TIME_WAIT', 4]);
+
+  test('an awaited FIN_WAIT_2 the wire passed on one FIN+ACK', () => {
+    expect(awaitNeedsTracepoint('a', 'FIN_WAIT_2', observed)).toContain('a: the awaited FIN_WAIT_2 between FIN_WAIT_1 and TIME_WAIT');
+  });
+
+  test('any other awaited state that never came is a real failure', () => {
+    expect(awaitNeedsTracepoint('a', 'CLOSING', observed)).toBeUndefined();
+    expect(awaitNeedsTracepoint('a', 'FIN_WAIT_2', wire(['CLOSED', 0], ['SYN_SENT', 1], ['ESTABLISHED', 2], ['FIN_WAIT_1', 3]))).toBeUndefined();
   });
 });
