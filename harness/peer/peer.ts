@@ -107,6 +107,21 @@ export class Peer {
     }
   }
 
+  /**
+   * Waits until the other endpoint has sent nothing for `ms`, or 4 x `ms`
+   * have passed: proving that no (further) reaction comes takes time.
+   */
+  async quiet(ms: number): Promise<void> {
+    const deadline = Date.now() + 4 * ms;
+    for (;;) {
+      const seen = this.inbox.length;
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, left)));
+      if (this.inbox.length === seen) return;
+    }
+  }
+
   private compare(t: SegmentTemplate, seg: Segment): string[] {
     const out: string[] = [];
     if (t.flags && !flagsMatch(t.flags, seg)) out.push(`flags: got ${flagsString(seg.flags)}, want ${t.flags.join('+')}`);
