@@ -8,6 +8,7 @@ import { MATRIX_SCHEMA_ID, MatrixResultSchema, type MatrixResult } from '../matr
 import { PROFILES, SEGMENT_KINDS, type Profile, type SegmentKind } from '../model/reaction.js';
 import { STATES, type State } from '../model/states.js';
 import { renderMatrixHtml } from '../report/html/matrix.js';
+import { writeFileAtomic } from '../report/atomic.js';
 import { updateLatest } from '../report/latest.js';
 import { diffMatrices, renderMatrixText } from '../report/matrix-console.js';
 import { MissingToolError } from '../target/reference-build.js';
@@ -87,8 +88,8 @@ export async function matrixCommand(io: Io, files: string[], flags: MatrixFlags,
     return EXIT.interrupted;
   }
   fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, 'matrix.json'), JSON.stringify({ $schema: MATRIX_SCHEMA_ID, ...result }, null, 2) + '\n');
-  fs.writeFileSync(path.join(outDir, 'matrix.html'), renderMatrixHtml(result));
+  await writeFileAtomic(path.join(outDir, 'matrix.json'), JSON.stringify({ $schema: MATRIX_SCHEMA_ID, ...result }, null, 2) + '\n');
+  await writeFileAtomic(path.join(outDir, 'matrix.html'), renderMatrixHtml(result));
   try {
     updateLatest(matrixDir, path.basename(outDir));
   } catch (err) {
