@@ -28,8 +28,10 @@ export const IN_WINDOW_OFFSET = 1000;
 export const OUT_OF_WINDOW_OFFSET = 2 ** 30 + 2 ** 20;
 /** An acknowledgment of data the target never sent. */
 export const UNSENT_ACK_OFFSET = 1000;
-/** How long the target's wire must stay silent after the segment under test. */
+/** How long the target's wire must stay silent after the segment under test (and its expected replies). */
 export const QUIET_MS = 200;
+/** How long the replies the oracle expects are awaited before the quiet spell starts. */
+export const REPLY_WITHIN_MS = 1000;
 
 export function cellId(state: State, kind: SegmentKind, position: Position): string {
   return `matrix.${state}.${kind}.${position}`;
@@ -68,7 +70,12 @@ export function cellSpec(cell: Cell): Spec {
     steps: [
       ...cell.prefix.steps,
       { kind: 'action', endpoint: PEER, action: { op: 'send-segment', segment: cell.segment }, pos },
-      { kind: 'action', endpoint: PEER, action: { op: 'quiet', ms: QUIET_MS }, pos },
+      {
+        kind: 'action',
+        endpoint: PEER,
+        action: { op: 'quiet', ms: QUIET_MS, segments: cell.reaction.send.filter((r) => !r.optional).length, withinMs: REPLY_WITHIN_MS },
+        pos,
+      },
     ],
     sysctls: {},
     timers: {},

@@ -90,9 +90,10 @@ export function judgeCell(cell: Cell, r: SpecResult, deviations: readonly Deviat
 
   const before = r.segments.slice(0, testIndex).filter((s) => s.from === TARGET);
   const after = r.segments.slice(testIndex + 1).filter((s) => s.from === TARGET);
-  // A segment that repeats one sent before the test is a timer's doing (a retransmission), not a reaction.
-  const isRepeat = (s: SegmentResult): boolean => before.some((b) => b.flags === s.flags && b.seq === s.seq && b.len === s.len && (b.len > 0 || /SYN|FIN/.test(b.flags)));
-  const replies = after.filter((s) => !isRepeat(s));
+  // A segment that repeats an earlier one carrying sequence space (SYN, FIN or
+  // data) is a timer's doing (a retransmission), not a reaction.
+  const repeats = (a: SegmentResult, b: SegmentResult): boolean => a.flags === b.flags && a.seq === b.seq && a.len === b.len && (a.len > 0 || /SYN|FIN/.test(a.flags));
+  const replies = after.filter((s, i) => !before.some((b) => repeats(b, s)) && !after.slice(0, i).some((b) => repeats(b, s)));
   const ep = r.endpoints[TARGET];
   const observedStates = (ep?.observed ?? []).map((o) => o.state).slice(cell.prefix.states.length) as State[];
   const observed = { send: replies.map(describeSegment), states: observedStates, retransmissions: after.length - replies.length };

@@ -73,6 +73,15 @@ describe('judging a cell', () => {
     expect(c.observed).toEqual({ send: [], states: [], retransmissions: 1 });
   });
 
+  test('a reply the target repeats on its retransmission timer counts once', () => {
+    const cell = makeCell('LISTEN', 'SYN', 'any', 'rfc9293');
+    const listen = ['CLOSED', 'LISTEN'];
+    const segs = [seg('p', 'SYN', 0, 0), seg('t', 'SYN+ACK', 0, 1), seg('t', 'SYN+ACK', 0, 1)];
+    const c = judgeCell(cell, result(segs, [...listen, 'SYN_RCVD'], [...listen, 'SYN_RCVD']), []);
+    expect(c.verdict).toBe('pass');
+    expect(c.observed).toEqual({ send: ['SYN+ACK seq=0 ack=1'], states: ['SYN_RCVD'], retransmissions: 1 });
+  });
+
   test('states that differ from the oracle fail, and a documented deviation (glob) turns that into deviation', () => {
     const cell = makeCell('ESTABLISHED', 'RST', 'in-window', 'rfc9293');
     const segs = [...HANDSHAKE, seg('p', 'RST', 1001, 0), seg('t', 'ACK', 1, 1)];
