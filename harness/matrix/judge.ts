@@ -96,7 +96,7 @@ export function judgeCell(cell: Cell, r: SpecResult, deviations: readonly Deviat
   const replies = after.filter((s, i) => !before.some((b) => repeats(b, s)) && !after.slice(0, i).some((b) => repeats(b, s)));
   const ep = r.endpoints[TARGET];
   const observedStates = (ep?.observed ?? []).map((o) => o.state).slice(cell.prefix.states.length) as State[];
-  const observed = { send: replies.map(describeSegment), states: observedStates, retransmissions: after.length - replies.length };
+  const observed = { send: replies.map(describeSegment), states: observedStates, retransmissions: after.length - replies.length, timeline: ep?.observed ?? [] };
   const problems: string[] = [];
   if (!repliesMatch(want, replies)) problems.push(`sent ${observed.send.join(', ') || 'nothing'}, expected ${expected.send.join(', ') || 'nothing'}`);
   if (ep) {

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { POSITIONS, PROFILES, SEGMENT_KINDS } from '../model/reaction.js';
-import { StateName, Verdict } from '../run/results.js';
+import { ObservedStateSchema, StateName, Verdict } from '../run/results.js';
 
 /**
  * The shape of `matrix.json` (docs/matrix.md): one TypeBox source for the
@@ -37,6 +37,7 @@ export const MatrixCellSchema = Type.Object(
           send: Type.Array(Type.String(), { description: 'Segments the target sent after the segment under test' }),
           states: Type.Array(StateName, { description: 'States the target entered after the prefix' }),
           retransmissions: Type.Number({ description: 'Segments after the test that repeat earlier ones (timers, not reactions): not judged' }),
+          timeline: Type.Array(ObservedStateSchema, { description: "The target's whole observed timeline, with the observers that saw each state" }),
         },
         { additionalProperties: false },
       ),

@@ -15,7 +15,7 @@ function cell(id: string, verdict: MatrixCell['verdict'], send: string[], extra:
     verdict,
     sent: `${kind} seq=1`,
     expected: { send: ['RST'], states: ['CLOSED'], app: ['connection reset'], rule: 'SYN in the window: RST', cites: [{ section: '3.10.7.4', text: 'If the SYN is in the window it is an error' }] },
-    observed: { send, states: [], retransmissions: 0 },
+    observed: { send, states: [], retransmissions: 0, timeline: [] },
     durationMs: 40,
     ...extra,
   };
