@@ -81,6 +81,8 @@ export function judgeCell(cell: Cell, r: SpecResult, deviations: readonly Deviat
     rule: cell.reaction.rule,
     cites: cell.reaction.cites.map((c) => ({ section: c.section, text: c.text })),
   };
+  // Verdicts the executor gives without judging (a later executor may know a target's operations up front).
+  if (r.verdict === 'not-applicable' || r.verdict === 'skipped') return { ...base, verdict: r.verdict, reason: r.reason ?? r.verdict, expected };
   if (r.verdict === 'error') {
     const reason = r.reason ?? 'error';
     if (/unknown-op/.test(reason)) return { ...base, verdict: 'not-applicable', reason: `the target cannot be driven into ${cell.state}: ${reason}`, expected };

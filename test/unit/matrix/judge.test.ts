@@ -101,6 +101,12 @@ describe('judging a cell', () => {
     expect(c.reason).toBe('the target did not reach ESTABLISHED: await at line 0 timed out');
   });
 
+  test('a verdict the executor gives without judging is kept, with its reason', () => {
+    const cell = makeCell('ESTABLISHED', 'ACK', 'exact', 'rfc9293');
+    const c = judgeCell(cell, result([], [], EST, 'not-applicable', 'target has no close'), []);
+    expect(c).toMatchObject({ verdict: 'not-applicable', reason: 'target has no close' });
+  });
+
   test('a target without the operation a prefix needs is not applicable', () => {
     const cell = makeCell('FIN_WAIT_1', 'ACK', 'exact', 'rfc9293');
     const c = judgeCell(cell, result(HANDSHAKE, EST, EST, 'error', 't: shutdown: unknown-op: op "shutdown" is not available'), []);
