@@ -57,6 +57,7 @@ export async function main(io: Io): Promise<number> {
     .option('--state <states>', 'only these states, comma-separated (e.g. ESTABLISHED,TIME_WAIT)')
     .option('--segment <kinds>', 'only these segment kinds, comma-separated (e.g. SYN,RST+ACK,data)')
     .addOption(new Option('-j, --jobs <n>', 'cells run at once (default 8)').argParser(positiveInt('--jobs')))
+    .addOption(new Option('--ip <version>', 'IP version the cells run over').choices(['4', '6']).default('4'))
     .option('-o, --out <dir>', 'folder for reports; each matrix writes <dir>/matrix/<run>/ and <dir>/matrix/latest', 'reports')
     .option('--diff', 'compare two matrix.json files instead of running')
     .option('--no-color', 'no colors in console output')

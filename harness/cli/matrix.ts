@@ -24,6 +24,7 @@ export interface MatrixFlags {
   state?: string;
   segment?: string;
   jobs?: number;
+  ip: '4' | '6';
   out: string;
   diff?: boolean;
   color: boolean;
@@ -76,6 +77,7 @@ export async function matrixCommand(io: Io, files: string[], flags: MatrixFlags,
     states,
     kinds,
     jobs: flags.jobs ?? 8,
+    family: flags.ip === '6' ? 6 : 4,
     outDir,
     signal,
     cwd: io.cwd,

@@ -24,6 +24,8 @@ export interface MatrixOptions {
   states: readonly State[];
   kinds: readonly SegmentKind[];
   jobs: number;
+  /** IP version the cells run over. */
+  family: 4 | 6;
   outDir: string;
   signal: AbortSignal;
   cwd: string;
@@ -58,7 +60,7 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
         version: o.version,
         timeouts: { ...DEFAULT_TIMEOUTS, settleMs: MATRIX_SETTLE_MS },
         timers: 'short',
-        families: [4],
+        families: [o.family],
       })
     : undefined;
   const byId = new Map((run?.results ?? []).map((r) => [r.spec, r]));
@@ -88,7 +90,7 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
     durationMs: Math.round(performance.now() - t0),
     target: { id: o.target.id, title: o.target.title },
     profile: o.profile,
-    environment: { kernel: os.release(), node: process.version, jobs: o.jobs },
+    environment: { kernel: os.release(), node: process.version, jobs: o.jobs, ip: o.family },
     totals,
     cells: judged,
   };

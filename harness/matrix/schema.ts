@@ -58,7 +58,10 @@ export const MatrixResultSchema = Type.Object(
     durationMs: Type.Number(),
     target: Type.Object({ id: Type.String(), title: Type.String() }, { additionalProperties: false }),
     profile: Literals(PROFILES, 'rfc9293: the original checks RFC 9293 keeps; rfc5961: with the RFC 5961 mitigations'),
-    environment: Type.Object({ kernel: Type.String(), node: Type.String(), jobs: Type.Number() }, { additionalProperties: false }),
+    environment: Type.Object(
+      { kernel: Type.String(), node: Type.String(), jobs: Type.Number(), ip: Type.Union([Type.Literal(4), Type.Literal(6)], { description: 'IP version the cells ran over' }) },
+      { additionalProperties: false },
+    ),
     totals: Type.Record(Type.String(), Type.Number(), { description: 'Count of each verdict' }),
     cells: Type.Array(MatrixCellSchema),
   },

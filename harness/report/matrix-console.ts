@@ -35,7 +35,7 @@ export function renderMatrixText(m: MatrixResult, opts: { color: boolean; detail
   const states = STATES.filter((s) => m.cells.some((c) => c.state === s));
   const width = (k: string): number => Math.max(k.length, 4) + 2;
   const lines: string[] = [];
-  lines.push(`matrix: target ${m.target.id}, profile ${m.profile}, ${m.cells.length} cells in ${(m.durationMs / 1000).toFixed(1)} s`);
+  lines.push(`matrix: target ${m.target.id}, profile ${m.profile}, IPv${m.environment.ip}, ${m.cells.length} cells in ${(m.durationMs / 1000).toFixed(1)} s`);
   lines.push('state'.padEnd(13) + kinds.map((k) => k.padEnd(width(k))).join(''));
   for (const state of states) {
     let row = state.padEnd(13);

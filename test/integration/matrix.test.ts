@@ -45,7 +45,8 @@ beforeAll(async () => {
     targetFile,
     ['id: bare', 'title: the reference server, no deviations documented', 'stack: kernel', 'control: protocol', 'roles:', "  server: { argv: ['{reference}/tcpref-server'] }", ''].join('\n'),
   );
-  const b = await tcpconform(['matrix', '--target', targetFile, '--state', 'ESTABLISHED,SYN_SENT', '--segment', 'SYN,RST', '--out', path.join(out, 'bare'), '--no-color']);
+  // Over IPv6, to run the grid's other address family too.
+  const b = await tcpconform(['matrix', '--target', targetFile, '--ip', '6', '--state', 'ESTABLISHED,SYN_SENT', '--segment', 'SYN,RST', '--out', path.join(out, 'bare'), '--no-color']);
   bare = { ...latest(path.join(out, 'bare')), exitCode: b.exitCode };
 }, 170_000);
 
@@ -89,6 +90,7 @@ describe('tcpconform matrix against the reference', () => {
 describe('tcpconform matrix against a target without documented deviations', () => {
   test('a reaction that differs from the oracle fails, and the run exits 1', () => {
     expect(bare.exitCode).toBe(1);
+    expect(bare.result.environment.ip).toBe(6);
     const syn = cell(bare.result, 'matrix.ESTABLISHED.SYN.exact');
     expect(syn.verdict).toBe('fail');
     expect(syn.reason).toContain('sent ACK seq=1 ack=1, expected RST');

@@ -93,7 +93,7 @@ export function renderMatrixHtml(m: MatrixResult): string {
 </head>
 <body>
 <h1>State-by-segment matrix: ${esc(m.target.id)}</h1>
-<p>${esc(m.target.title)}. Profile <strong>${esc(m.profile)}</strong>; run ${esc(m.run)} at ${esc(m.startedAt)}, ${m.cells.length} cells in ${(m.durationMs / 1000).toFixed(1)} s (kernel ${esc(m.environment.kernel)}, ${m.environment.jobs} jobs).</p>
+<p>${esc(m.target.title)}. Profile <strong>${esc(m.profile)}</strong>; run ${esc(m.run)} at ${esc(m.startedAt)}, ${m.cells.length} cells in ${(m.durationMs / 1000).toFixed(1)} s (IPv${m.environment.ip}, kernel ${esc(m.environment.kernel)}, ${m.environment.jobs} jobs).</p>
 <p class="totals">${totals}</p>
 <p>Each box is one position of the segment in the target's sequence space (exact: at RCV.NXT; in: in the window past it; out: beyond the window; bad ack: acknowledging data never sent). Hover for the reaction, click for the RFC 9293 text.</p>
 <table class="grid">

@@ -32,7 +32,7 @@ function matrix(target: string, cells: MatrixCell[]): MatrixResult {
     durationMs: 21000,
     target: { id: target, title: `${target} <b>stack</b>` },
     profile: 'rfc9293',
-    environment: { kernel: '6.18', node: 'v20', jobs: 8 },
+    environment: { kernel: '6.18', node: 'v20', jobs: 8, ip: 4 },
     totals,
     cells,
   };
@@ -55,7 +55,7 @@ test('the fixture is a valid matrix.json', () => {
 
 test('the console grid has a row per state, a mark per position, and the cells that did not pass', () => {
   const text = renderMatrixText(A, { color: false });
-  expect(text).toContain('matrix: target reference, profile rfc9293, 3 cells in 21.0 s');
+  expect(text).toContain('matrix: target reference, profile rfc9293, IPv4, 3 cells in 21.0 s');
   expect(text).toMatch(/^ESTABLISHED +D\.$/m);
   expect(text).toMatch(/^TIME_WAIT +F$/m);
   expect(text).toContain('1 pass, 1 deviation, 1 fail');
