@@ -3,7 +3,7 @@
 // fails nothing, it only measures (exit 0 whether goals are met or not; 3
 // when it cannot run here). Run as root after a build: `npm run bench`.
 //
-//   node scripts/bench.mjs [--skip catalog,relay,observers] [--churn N]
+//   node scripts/bench.mjs [--skip catalog,relay,observers,matrix] [--churn N]
 //   (BENCH_DEBUG=1 also prints, per observer, which required states were missed)
 //
 // What it measures, all in one run:
@@ -42,6 +42,9 @@
 //    LAST_ACK, CLOSE: 8 transitions each (FIN_WAIT2 and SYN_RECV may be
 //    skipped by the kernel and are not counted). Captured / required. Goal:
 //    100% for the tracepoint; sock_diag polling alone is shown for contrast.
+// 5. The state-by-segment matrix (`tcpconform matrix`, every cell against
+//    the reference, default --jobs): wall time, process start to exit, and
+//    the cells per second. Goal: the whole grid in under 5 minutes.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -174,6 +177,25 @@ async function benchCatalog() {
   for (const k of differ) console.log(`    ${k}: ${a.get(k)} at --jobs 1, ${b.get(k)} at default`);
   const totals = (r) => Object.entries(r.results.totals).map(([v, n]) => `${n} ${v}`).join(', ');
   console.log(`    --jobs 1: ${totals(one)}; default: ${totals(def)}`);
+}
+
+// ---------------------------------------------------------------- 5
+
+async function benchMatrix() {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpconform-bench-'));
+  try {
+    const t0 = performance.now();
+    const r = await start([process.execPath, path.join(root, 'bin/tcpconform.js'), 'matrix', '--out', out, '--no-color'], { capture: false }).exited;
+    const wall = performance.now() - t0;
+    const m = JSON.parse(fs.readFileSync(path.join(out, 'matrix', 'latest', 'matrix.json'), 'utf8'));
+    const totals = Object.entries(m.totals).map(([v, n]) => `${n} ${v}`).join(', ');
+    console.log(`\nmatrix (${m.cells.length} cells against ${m.target.id}, --jobs ${m.environment.jobs}, exit ${r.code})`);
+    line('wall (process start to exit)', fmtMs(wall), '< 5 min', wall < 300_000);
+    line('cells per second', (m.cells.length / (wall / 1000)).toFixed(1));
+    console.log(`    ${totals}`);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
 }
 
 // ---------------------------------------------------------------- 3
@@ -358,6 +380,7 @@ try {
   if (!skip.has('catalog')) await benchCatalog();
   if (!skip.has('relay')) await benchRelay(run, reactor);
   if (!skip.has('observers')) await benchObservers(run, reactor);
+  if (!skip.has('matrix')) await benchMatrix();
 } finally {
   for (const c of children) c.kill('SIGKILL');
   for (const ns of ownNamespaces) await deleteNamespace(ns);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
+import { MatrixResultSchema } from '../harness/matrix/schema.js';
 import { RunResultSchema } from '../harness/run/results.js';
 import { SpecFileSchema } from '../harness/spec/schema.js';
 import { TargetSchema } from '../harness/target/schema.js';
@@ -19,6 +20,7 @@ const SOURCES: Record<string, { schema: TSchema; title: string }> = {
   'spec.schema.json': { schema: SpecFileSchema, title: 'tcpconform spec' },
   'results.schema.json': { schema: RunResultSchema, title: 'tcpconform results' },
   'target.schema.json': { schema: TargetSchema, title: 'tcpconform target' },
+  'matrix.schema.json': { schema: MatrixResultSchema, title: 'tcpconform matrix' },
 };
 
 /** The file name and text of each schema, as committed under `schemas/`. */

@@ -7,6 +7,7 @@ import { cleanCommand, type CleanFlags } from './clean.js';
 import { doctorCommand } from './doctor.js';
 import { EXIT, type Io } from './io.js';
 import { REPORT_DEFAULT_REPORTERS, reportCommand, type ReportFlags } from './report.js';
+import { matrixCommand, type MatrixFlags } from './matrix.js';
 import { runCommand } from './run.js';
 import { SHOW_DEFAULT_RESULTS, showCommand, type ShowFlags } from './show.js';
 
@@ -45,6 +46,23 @@ export async function main(io: Io): Promise<number> {
     .option('--no-color', 'no colors in console output')
     .action(async (paths: string[], opts: RunFlags) => {
       code = await runCommand(io, paths.length ? paths : [SPECS_DIR], opts, version());
+    });
+
+  program
+    .command('matrix')
+    .description('send every kind of segment to the target in every state and judge its reaction against RFC 9293 (docs/matrix.md)')
+    .argument('[files...]', 'with --diff: two matrix.json files (or their folders)', [])
+    .option('-t, --target <target>', 'target (bundled id or target file) under test', 'reference')
+    .option('-p, --profile <profile>', 'rfc9293 (the original checks) or rfc5961 (challenge ACKs)', 'rfc9293')
+    .option('--state <states>', 'only these states, comma-separated (e.g. ESTABLISHED,TIME_WAIT)')
+    .option('--segment <kinds>', 'only these segment kinds, comma-separated (e.g. SYN,RST+ACK,data)')
+    .addOption(new Option('-j, --jobs <n>', 'cells run at once (default 8)').argParser(positiveInt('--jobs')))
+    .addOption(new Option('--ip <version>', 'IP version the cells run over').choices(['4', '6']).default('4'))
+    .option('-o, --out <dir>', 'folder for reports; each matrix writes <dir>/matrix/<run>/ and <dir>/matrix/latest', 'reports')
+    .option('--diff', 'compare two matrix.json files instead of running')
+    .option('--no-color', 'no colors in console output')
+    .action(async (files: string[], opts: MatrixFlags) => {
+      code = await matrixCommand(io, files, opts, version());
     });
 
   program

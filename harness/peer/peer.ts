@@ -41,6 +41,8 @@ export class Peer {
   private readonly inbox: Seen[] = [];
   private consumed = 0;
   private waiter: (() => void) | undefined;
+  /** Segments received when the peer last sent one: what came after is the answer to it. */
+  private inboxAtSend = 0;
 
   constructor(private readonly o: PeerOptions) {
     this.sndNxt = this.iss;
@@ -82,6 +84,7 @@ export class Peer {
     };
     const end = seqAdd(seg.seq, segmentLength(seg));
     if (seqGt(end, this.sndNxt)) this.sndNxt = end;
+    this.inboxAtSend = this.inbox.length;
     this.o.send(Buffer.from(encodeSegment(seg)));
   }
 
@@ -104,6 +107,35 @@ export class Peer {
     const diffs = this.compare(t, got.seg);
     if (diffs.length) {
       throw new PeerMismatch(`${this.o.name} expected ${this.describeWant(t)}, got ${this.describe(got.seg)}: ${diffs.join('; ')}\n${this.history()}`);
+    }
+  }
+
+  /**
+   * Waits for `segments` segments from the other endpoint since the peer's
+   * last send (at most `withinMs`: a reaction is awaited, not slept for,
+   * even when the relay lags), then until it has sent nothing for `ms`, or
+   * 4 x `ms` have passed: proving that no (further) reaction comes takes time.
+   */
+  async quiet(ms: number, segments = 0, withinMs = 0): Promise<void> {
+    const want = this.inboxAtSend + segments;
+    const until = Date.now() + withinMs;
+    while (this.inbox.length < want && Date.now() < until) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, until - Date.now());
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waiter = undefined;
+    }
+    const deadline = Date.now() + 4 * ms;
+    for (;;) {
+      const seen = this.inbox.length;
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, left)));
+      if (this.inbox.length === seen) return;
     }
   }
 

@@ -121,6 +121,8 @@ export class StepPlayer {
         return peer!.send(action.segment);
       case 'expect-segment':
         return waited(this.timing, peer!.expect(action.segment, action.withinMs ?? this.ctx.timeouts.awaitMs));
+      case 'quiet':
+        return waited(this.timing, peer!.quiet(action.ms, action.segments ?? 0, action.withinMs ?? 0));
       case 'listen':
         ep.listener = handle(await request('listen', { addr: me.addr, port: this.lab.port, backlog: 16 }));
         return;

@@ -30,7 +30,14 @@ export type Action =
   /** Peer endpoints only: the harness sends a segment of its making. */
   | { op: 'send-segment'; segment: SegmentTemplate }
   /** Peer endpoints only: the next segment from the other endpoint must match. */
-  | { op: 'expect-segment'; segment: SegmentTemplate; withinMs?: number };
+  | { op: 'expect-segment'; segment: SegmentTemplate; withinMs?: number }
+  /**
+   * Peer endpoints only, made by the matrix (no YAML form): waits for
+   * `segments` more segments from the other endpoint (at most `withinMs`),
+   * then until it has sent nothing for `ms` (at most 4 x `ms`), so that its
+   * whole reaction to the last segment is on the wire.
+   */
+  | { op: 'quiet'; ms: number; segments?: number; withinMs?: number };
 
 /**
  * A partial segment, as the peer sends it (unset fields take the values the
