@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { preflight } from '../lab/preflight.js';
 import { newRunId } from '../lab/names.js';
 import { runMatrix } from '../matrix/run.js';
 import { MATRIX_SCHEMA_ID, MatrixResultSchema, type MatrixResult } from '../matrix/schema.js';
@@ -15,6 +14,7 @@ import { MissingToolError } from '../target/reference-build.js';
 import { loadTarget } from '../target/registry.js';
 import { EXIT, type Io } from './io.js';
 import { printDiagnostics } from './main.js';
+import { readyForLabs } from './rootless.js';
 
 /** `tcpconform matrix`: every state meets every kind of segment (docs/matrix.md). */
 
@@ -46,12 +46,8 @@ export async function matrixCommand(io: Io, files: string[], flags: MatrixFlags,
 
   const checked = await loadTarget(flags.target, io.cwd, undefined, false);
   if (printDiagnostics(io, checked.diagnostics) || !checked.target) return EXIT.badInput;
-  const problems = await preflight();
-  if (problems.length) {
-    io.stderr.write('tcpconform cannot run here:\n');
-    for (const p of problems) io.stderr.write(`  - ${p.what}\n    fix: ${p.fix}\n`);
-    return EXIT.cannotRun;
-  }
+  const labs = await readyForLabs(io);
+  if ('exit' in labs) return labs.exit;
   let loaded;
   try {
     loaded = await loadTarget(flags.target, io.cwd, (line) => io.stderr.write(line + '\n'));
@@ -73,6 +69,7 @@ export async function matrixCommand(io: Io, files: string[], flags: MatrixFlags,
   const result = await runMatrix({
     run,
     target: loaded.target,
+    tracepoint: labs.tracepoint,
     profile: flags.profile as Profile,
     states,
     kinds,

@@ -1,7 +1,8 @@
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { STATE_DIR } from '../lab/names.js';
-import { ensureUserStateDir, ROOTLESS_ENV, UNSHARE_FLAGS } from '../lab/privilege.js';
+import { preflight, ROOTLESS_NOTICE } from '../lab/preflight.js';
+import { ensureUserStateDir, prepareRootlessMounts, ROOTLESS_ENV, UNSHARE_FLAGS } from '../lab/privilege.js';
 import { EXIT, type Io } from './io.js';
 
 const BIN = fileURLToPath(new URL('../../bin/tcpconform.js', import.meta.url));
@@ -44,4 +45,30 @@ export async function runInUserNamespace(io: Io): Promise<number> {
   } finally {
     io.signal?.removeEventListener('abort', forward);
   }
+}
+
+/**
+ * The machine check every command that builds labs makes first. Returns an
+ * exit code when the command must stop here (the machine cannot run labs, or
+ * the command already ran again in a user namespace); otherwise whether the
+ * kernel tracepoint can observe the labs.
+ */
+export async function readyForLabs(io: Io): Promise<{ exit: number } | { tracepoint: boolean }> {
+  const { mode, problems } = await preflight();
+  if (problems.length) {
+    io.stderr.write('tcpconform cannot run here:\n');
+    for (const p of problems) io.stderr.write(`  - ${p.what}\n    fix: ${p.fix}\n`);
+    return { exit: EXIT.cannotRun };
+  }
+  if (mode === 'rootless-outside') return { exit: await runInUserNamespace(io) };
+  if (mode === 'rootless') {
+    try {
+      await prepareRootlessMounts();
+    } catch (err) {
+      io.stderr.write(`tcpconform cannot run here:\n  - a private /run/netns for the labs could not be mounted: ${(err as Error).message}\n    fix: run as root, e.g. \`sudo npx tcpconform run\`\n`);
+      return { exit: EXIT.cannotRun };
+    }
+    io.stderr.write(`${ROOTLESS_NOTICE}\n`);
+  }
+  return { tracepoint: mode === 'root' };
 }

@@ -26,6 +26,8 @@ export interface MatrixOptions {
   jobs: number;
   /** IP version the cells run over. */
   family: 4 | 6;
+  /** Whether the kernel tracepoint observes the labs (false without root). */
+  tracepoint?: boolean;
   outDir: string;
   signal: AbortSignal;
   cwd: string;
@@ -61,6 +63,7 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
         timeouts: { ...DEFAULT_TIMEOUTS, settleMs: MATRIX_SETTLE_MS },
         timers: 'short',
         families: [o.family],
+        tracepoint: o.tracepoint,
       })
     : undefined;
   const byId = new Map((run?.results ?? []).map((r) => [r.spec, r]));
