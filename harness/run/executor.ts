@@ -125,6 +125,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     reactor: ctx.reactor,
     family: ctx.family,
     peers: names.filter((n) => spec.endpoints[n]!.peer),
+    userspace: names.filter((n) => !spec.endpoints[n]!.peer && ctx.targets[n]?.stack === 'userspace'),
     ...(ctx.timers === 'short' ? { rtoMinMs: SHORT_MODE_RTO_MIN_MS } : {}),
     sysctls: { ...(ctx.timers === 'short' ? SHORT_TIMERS : {}), ...spec.sysctls },
   });
@@ -142,7 +143,11 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
   }));
   let player: StepPlayer | undefined;
   const peerNames = new Set(names.filter((n) => spec.endpoints[n]!.peer));
-  const obs = new Observations(lab, ctx.trace, contexts, peerNames, () => player?.actions ?? []);
+  // A userspace stack's endpoint is judged from the wire, like a peer, and from its program's self-report.
+  const userspace = new Map(
+    names.filter((n) => lab.endpoint(n).tap).map((n) => [n, () => endpoints.get(n)!.process?.control.events ?? []] as const),
+  );
+  const obs = new Observations(lab, ctx.trace, contexts, peerNames, () => player?.actions ?? [], userspace);
   const peers = new Map<string, Peer>();
   for (const n of peerNames) {
     const other = names.find((x) => x !== n)!;
@@ -176,8 +181,11 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
       kernel: timelines,
       until: monoNow(),
       origin: lab.startedAt,
-      peers: peerNames,
+      peers: new Set([...peerNames, ...userspace.keys()]),
     });
+    for (const [n, reports] of obs.unreported) {
+      for (const r of reports) disagreements.push(`${n}: self-report ${r.from} -> ${r.to} (${r.local}${r.peer ? ` to ${r.peer}` : ''}) at ${((r.t - lab.startedAt) / 1000).toFixed(1)} ms, not on the wire`);
+    }
     if (disagreements.length) result.disagreements = disagreements;
     for (const n of names) {
       const expected = spec.expect[n] ?? [];
@@ -214,7 +222,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
       [...endpoints.values()].filter((ep) => !peerNames.has(ep.name)).map(async (ep) => {
         ep.process = await TargetProcess.start({
           ns: lab.endpoint(ep.name).ns,
-          argv: ep.target.argv(ep.role, { addr: lab.endpoint(ep.name).addr, port: lab.port }),
+          argv: ep.target.argv(ep.role, { addr: lab.endpoint(ep.name).addr, port: lab.port, ...(lab.endpoint(ep.name).tap ? { tap: lab.endpoint(ep.name).tap! } : {}) }),
           label: `${ep.name} (${ep.target.id} ${ep.role})`,
           readyTimeoutMs: ctx.timeouts.readyMs,
           run: ctx.run,

@@ -5,6 +5,7 @@ import { inferTimelines, type AppAction } from '../model/wire.js';
 import { wireSegments } from './wire-check.js';
 import type { TraceSession } from '../observe/tracefs.js';
 import type { EndpointContext, Micros, SockDiagSnapshot, Timeline, TraceEvent } from '../observe/types.js';
+import { corroborate, selfReports, type SelfReport } from '../observe/self-report.js';
 
 /**
  * Everything observed in one lab so far, and the fused timelines computed
@@ -24,6 +25,12 @@ export class Observations {
     /** Endpoints the harness plays: no kernel to observe, their states come from the wire. */
     private readonly peers: ReadonlySet<string> = new Set(),
     private readonly actions: () => AppAction[] = () => [],
+    /**
+     * Endpoints whose program brings its own TCP stack: no kernel observer
+     * sees them, their states come from the wire, corroborated by the
+     * program's self-report (its `state` events).
+     */
+    private readonly userspace: ReadonlyMap<string, () => readonly Record<string, unknown>[]> = new Map(),
   ) {
     this.unsubscribe = [
       session.subscribe(
@@ -68,15 +75,21 @@ export class Observations {
   timelines(): Record<string, Timeline> {
     this.lab.relay.flush();
     this.session.drain();
-    const kernel = this.endpoints.filter((e) => !this.peers.has(e.name));
+    const kernel = this.endpoints.filter((e) => !this.peers.has(e.name) && !this.userspace.has(e.name));
     const deliveries: Record<string, Micros[]> = {};
     for (const p of this.lab.relay.packets) {
       if (p.delivered !== undefined) (deliveries[p.to] ??= []).push(p.delivered);
     }
     const fused = fuse({ endpoints: kernel, trace: this.trace, snapshots: this.snapshots, deliveries });
-    if (this.peers.size) {
+    if (this.peers.size || this.userspace.size) {
       const wire = inferTimelines({ endpoints: this.endpoints, segments: wireSegments(this.lab.relay.packets, Infinity), actions: this.actions() });
       for (const p of this.peers) fused[p] = wire[p] ?? [];
+      this.unreported.clear();
+      for (const [u, events] of this.userspace) {
+        const { timeline, unmatched } = corroborate(wire[u] ?? [], selfReports(events()));
+        fused[u] = timeline;
+        if (unmatched.length) this.unreported.set(u, unmatched);
+      }
     }
     // An endpoint that never had a socket stayed in CLOSED all along: say so
     // rather than show nothing (e.g. a server that never listens).
@@ -85,6 +98,9 @@ export class Observations {
     }
     return fused;
   }
+
+  /** Per userspace endpoint: what its program reported that the wire does not show (after the last `timelines()`). */
+  readonly unreported = new Map<string, SelfReport[]>();
 
   close(): void {
     for (const u of this.unsubscribe) u();
