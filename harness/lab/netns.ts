@@ -7,6 +7,7 @@ import {
   IFF_TAP,
   IFF_TUN,
   PACKET_IGNORE_OUTGOING,
+  PACKET_QDISC_BYPASS,
   SIOCGIFINDEX,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
@@ -135,6 +136,10 @@ export function openPacketSocket(ifname: string): number {
     sll.writeInt32LE(ifindex, 4);
     sysBind(fd, sll, `bind packet socket to ${ifname}`);
     sysSetsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, Buffer.from([1, 0, 0, 0]), 'PACKET_IGNORE_OUTGOING');
+    // Straight to the device: after the program attaches, the kernel activates
+    // the device's queueing discipline only at its next link-watch run (up to
+    // a second later), and until then frames sent through it are dropped.
+    sysSetsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, Buffer.from([1, 0, 0, 0]), 'PACKET_QDISC_BYPASS');
     return fd;
   } catch (err) {
     sysClose(fd);

@@ -34,21 +34,99 @@ export function selfReports(events: readonly Record<string, unknown>[]): SelfRep
   return out.sort((a, b) => a.t - b.t);
 }
 
+/** How long after a wire-inferred change the program has to report it before its silence counts. */
+export const SELF_REPORT_LAG_US = 50_000;
+
+export interface Corroborated {
+  timeline: Timeline;
+  /** Reports no state of the timeline accounts for. */
+  unmatched: SelfReport[];
+  /** Why the timeline differs from the wire's, one line each (times in microseconds, absolute). */
+  notes: { t: Micros; text: string }[];
+}
+
+const connection = (r: SelfReport): string => `${r.local}|${r.peer ?? ''}`;
+
 /**
- * Marks the wire timeline's states the program reported, in order, and
- * returns the reports no wire state accounts for.
+ * The wire's timeline of one endpoint, checked against its program's
+ * self-report (docs/observers.md, "Self-report"):
+ *
+ * - a wire state the program also reported entering gets `self-report`
+ *   among its sources (reports are matched in order);
+ * - a wire state the program did not report is kept, and listed;
+ * - where the wire inferred a change that sends nothing (a RST received in
+ *   TIME_WAIT) and the program reports no change at all of that connection
+ *   for SELF_REPORT_LAG_US after it, the program is believed: the timeline
+ *   ends in the state it stayed in (`self-report-stayed`);
+ * - changes after the last wire state that only the program saw (a timer
+ *   ending FIN_WAIT_2 or SYN_RCVD in silence) are appended, from
+ *   `self-report` alone; a connection that dies in SYN_RCVD while its
+ *   listener still listens leaves the endpoint in LISTEN, as RFC 9293's
+ *   single TCB returns there (`listener-remains`).
  */
-export function corroborate(wire: Timeline, reports: readonly SelfReport[]): { timeline: Timeline; unmatched: SelfReport[] } {
+export function corroborate(wire: Timeline, reports: readonly SelfReport[], now: Micros = Infinity): Corroborated {
   const used = new Set<number>();
+  const notes: Corroborated['notes'] = [];
+  const timeline: Timeline = [];
   let cursor = 0;
-  const timeline = wire.map((entry) => {
-    for (let i = cursor; i < reports.length; i++) {
-      if (used.has(i) || reports[i]!.to !== entry.state) continue;
-      used.add(i);
-      cursor = i + 1;
-      return entry.sources.includes('self-report') ? entry : { ...entry, sources: [...entry.sources, 'self-report' as const] };
+  let last: SelfReport | undefined;
+  // A connection that dies in SYN_RCVD while its listener still listens leaves the endpoint in LISTEN.
+  const entered = (r: SelfReport): State =>
+    r.from === 'SYN_RCVD' && r.to === 'CLOSED' && listenerOpen(reports, r.local, r.t) ? 'LISTEN' : r.to;
+  for (const [i, entry] of wire.entries()) {
+    // Every connection starts in CLOSED; the program reports only changes.
+    if (i === 0 && entry.state === 'CLOSED') {
+      timeline.push(entry);
+      continue;
     }
-    return entry;
-  });
-  return { timeline, unmatched: reports.filter((_, i) => !used.has(i)) };
+    const at = reports.findIndex((r, k) => k >= cursor && !used.has(k) && entered(r) === entry.state);
+    if (at >= 0) {
+      used.add(at);
+      cursor = at + 1;
+      last = reports[at]!;
+      timeline.push(entry.sources.includes('self-report') ? entry : { ...entry, sources: [...entry.sources, 'self-report'] });
+      continue;
+    }
+    if (last && entry.t < now - SELF_REPORT_LAG_US) {
+      const conn = connection(last);
+      const moved = reports.some((r, k) => !used.has(k) && connection(r) === conn && r.t > last!.t && r.from === last!.to);
+      // (`last.to` is the connection's own state; `entered` only renames what the endpoint as a whole is in.)
+      if (!moved) {
+        notes.push({ t: entry.t, text: `the wire implies ${entry.state}; the program reports it stayed in ${last.to}` });
+        const prev = timeline.at(-1);
+        if (prev) timeline[timeline.length - 1] = { ...prev, notes: [...(prev.notes ?? []), 'self-report-stayed'] };
+        break;
+      }
+    }
+    notes.push({ t: entry.t, text: `the wire implies ${entry.state}; the program reported no such state` });
+    timeline.push(entry);
+  }
+  // What only the program saw, after the last state the wire shows.
+  for (let k = cursor; k < reports.length; k++) {
+    const r = reports[k]!;
+    const tail = timeline.at(-1);
+    if (used.has(k) || !tail || !last || r.t <= tail.t || connection(r) !== connection(last) || r.from !== last.to) continue;
+    used.add(k);
+    const listening = entered(r) !== r.to;
+    timeline.push({
+      state: entered(r),
+      t: r.t,
+      sources: ['self-report'],
+      notes: listening ? ['listener-remains'] : [],
+    });
+    last = r;
+  }
+  return { timeline, unmatched: reports.filter((_, k) => !used.has(k)), notes };
+}
+
+/** Whether a listener on `local` was open at time `t`, by the program's own reports. */
+function listenerOpen(reports: readonly SelfReport[], local: string, t: Micros): boolean {
+  let open = false;
+  for (const r of reports) {
+    if (r.t > t) break;
+    if (r.local !== local || r.peer !== undefined) continue;
+    if (r.to === 'LISTEN') open = true;
+    else if (r.from === 'LISTEN') open = false;
+  }
+  return open;
 }

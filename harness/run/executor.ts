@@ -183,6 +183,9 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
       origin: lab.startedAt,
       peers: new Set([...peerNames, ...userspace.keys()]),
     });
+    for (const [n, notes] of obs.selfReportNotes) {
+      for (const note of notes) disagreements.push(`${n}: at ${((note.t - lab.startedAt) / 1000).toFixed(1)} ms ${note.text}`);
+    }
     for (const [n, reports] of obs.unreported) {
       for (const r of reports) disagreements.push(`${n}: self-report ${r.from} -> ${r.to} (${r.local}${r.peer ? ` to ${r.peer}` : ''}) at ${((r.t - lab.startedAt) / 1000).toFixed(1)} ms, not on the wire`);
     }
@@ -239,6 +242,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     }
     await waited(timing, player.finish());
     await settle(spec, obs, ctx.timeouts.settleMs, () => player!.throwIfTargetFailed(), timing);
+    await waited(timing, obs.selfReportsSettled());
     timing.stepsMs = lap();
     obs.snapshot();
     const timelines = obs.timelines();

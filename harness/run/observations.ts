@@ -5,7 +5,7 @@ import { inferTimelines, type AppAction } from '../model/wire.js';
 import { wireSegments } from './wire-check.js';
 import type { TraceSession } from '../observe/tracefs.js';
 import type { EndpointContext, Micros, SockDiagSnapshot, Timeline, TraceEvent } from '../observe/types.js';
-import { corroborate, selfReports, type SelfReport } from '../observe/self-report.js';
+import { corroborate, SELF_REPORT_LAG_US, selfReports, type SelfReport } from '../observe/self-report.js';
 
 /**
  * Everything observed in one lab so far, and the fused timelines computed
@@ -52,7 +52,8 @@ export class Observations {
         this.waiters.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // A program's self-report wakes nobody: look again soon when there is one to read.
+      const timer = setTimeout(done, this.userspace.size ? Math.min(ms, 20) : ms);
       this.waiters.add(done);
     });
   }
@@ -85,10 +86,12 @@ export class Observations {
       const wire = inferTimelines({ endpoints: this.endpoints, segments: wireSegments(this.lab.relay.packets, Infinity), actions: this.actions() });
       for (const p of this.peers) fused[p] = wire[p] ?? [];
       this.unreported.clear();
+      this.selfReportNotes.clear();
       for (const [u, events] of this.userspace) {
-        const { timeline, unmatched } = corroborate(wire[u] ?? [], selfReports(events()));
+        const { timeline, unmatched, notes } = corroborate(wire[u] ?? [], selfReports(events()), monoNow());
         fused[u] = timeline;
         if (unmatched.length) this.unreported.set(u, unmatched);
+        if (notes.length) this.selfReportNotes.set(u, notes);
       }
     }
     // An endpoint that never had a socket stayed in CLOSED all along: say so
@@ -101,6 +104,20 @@ export class Observations {
 
   /** Per userspace endpoint: what its program reported that the wire does not show (after the last `timelines()`). */
   readonly unreported = new Map<string, SelfReport[]>();
+  /** Per userspace endpoint: where its timeline and the wire's differ, and why (after the last `timelines()`). */
+  readonly selfReportNotes = new Map<string, { t: Micros; text: string }[]>();
+
+  /**
+   * Before the final judgement: a userspace stack's program gets the time
+   * to report what the last segments did to it (SELF_REPORT_LAG_US), so its
+   * silence can be believed.
+   */
+  async selfReportsSettled(): Promise<void> {
+    if (!this.userspace.size) return;
+    const last = this.lab.relay.packets.reduce((t, p) => (this.userspace.has(p.to) || this.userspace.has(p.from) ? Math.max(t, p.delivered ?? p.t) : t), 0);
+    const waitUs = last + SELF_REPORT_LAG_US + 1000 - monoNow();
+    if (waitUs > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(waitUs / 1000)));
+  }
 
   close(): void {
     for (const u of this.unsubscribe) u();

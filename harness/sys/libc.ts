@@ -128,6 +128,7 @@ export const SOCK_NONBLOCK = 0o4000;
 export const ETH_P_ALL = 0x0003;
 export const SOL_PACKET = 263;
 export const PACKET_IGNORE_OUTGOING = 23;
+export const PACKET_QDISC_BYPASS = 20;
 export const SIOCGIFINDEX = 0x8933;
 export const TUNSETPERSIST = 0x400454cb;
 

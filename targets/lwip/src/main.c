@@ -5,8 +5,7 @@
  *
  *   tcplwip server|client TAP ADDR
  *
- * lwIP's unix port opens TAP (`PRECONFIGURED_TAPIF`, so it attaches to the
- * existing device and configures nothing on the host) and gets ADDR. The
+ * lwIP attaches to the existing TAP device (tap.c) with address ADDR. The
  * netmask is the whole lab range, so every lab address is on the link and
  * found with ARP.
  */
@@ -21,7 +20,6 @@
 #include "lwip/netif.h"
 #include "lwip/tcpip.h"
 #include "netif/ethernet.h"
-#include "netif/tapif.h"
 
 #include "json.h"
 #include "tcplwip.h"
@@ -33,17 +31,6 @@ extern bool quit_requested;
 static struct netif netif;
 static enum role role;
 
-/* Frames from the TAP reader thread: processed at once, under the core
- * lock, so that the states can be compared right after each one. */
-static err_t frame_input(struct pbuf *p, struct netif *inp)
-{
-    LOCK_TCPIP_CORE();
-    ethernet_input(p, inp);
-    selfreport_scan();
-    UNLOCK_TCPIP_CORE();
-    return ERR_OK;
-}
-
 static void stack_ready(void *arg)
 {
     sys_sem_signal((sys_sem_t *)arg);
@@ -51,7 +38,7 @@ static void stack_ready(void *arg)
 
 static void start_stack(const char *tap, const char *addr)
 {
-    ip4_addr_t ip, mask, gw;
+    ip4_addr_t ip, mask;
     sys_sem_t ready;
 
     if (!ip4addr_aton(addr, &ip)) {
@@ -59,21 +46,13 @@ static void start_stack(const char *tap, const char *addr)
         exit(2);
     }
     IP4_ADDR(&mask, 255, 254, 0, 0);
-    ip4_addr_set_zero(&gw);
-    /* Never let the unix port create tap0 and run ifconfig. */
-    setenv("PRECONFIGURED_TAPIF", tap, 1);
     if (sys_sem_new(&ready, 0) != ERR_OK)
         abort();
     tcpip_init(stack_ready, &ready);
     sys_sem_wait(&ready);
     sys_sem_free(&ready);
+    tap_attach(&netif, tap, &ip, &mask);
     LOCK_TCPIP_CORE();
-    if (!netif_add(&netif, &ip, &mask, &gw, NULL, tapif_init, frame_input)) {
-        fprintf(stderr, "tcplwip: cannot attach to TAP device %s\n", tap);
-        exit(1);
-    }
-    netif_set_default(&netif);
-    netif_set_up(&netif);
     selfreport_start();
     UNLOCK_TCPIP_CORE();
 }

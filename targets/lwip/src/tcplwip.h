@@ -55,6 +55,10 @@ void handle_request(const struct request *r);
 void close_everything(void);
 const char *const *ops_supported(void);
 
+/* ---- tap.c: the network interface ---- */
+struct netif;
+void tap_attach(struct netif *netif, const char *ifname, const ip4_addr_t *ip, const ip4_addr_t *mask);
+
 /* ---- selfreport.c: state changes of every pcb, as events ---- */
 void selfreport_scan(void);
 void selfreport_start(void);
