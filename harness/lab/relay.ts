@@ -74,6 +74,8 @@ export class Relay {
   private started = false;
   /** Link-layer work on TAP endpoints: ARP answered, frames ignored. */
   readonly link: LinkEvent[] = [];
+  /** Per TAP endpoint: frames written to it (IP packets and ARP answers), to tell when its program has taken them all in. */
+  readonly framesWritten = new Map<string, number>();
   /** Per TAP endpoint: the stack's hardware address, learned from its frames. */
   private readonly stackMacs = new Map<string, Mac>();
   /** Receives what is sent to an endpoint the harness plays itself (a port with fd -1). */
@@ -238,6 +240,7 @@ export class Relay {
     if (answer) {
       try {
         fs.writeSync(port.fd, answer);
+        this.framesWritten.set(port.endpoint, (this.framesWritten.get(port.endpoint) ?? 0) + 1);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'EAGAIN' && code !== 'ENETDOWN' && code !== 'ENXIO' && code !== 'ENOBUFS') throw err;
@@ -260,7 +263,10 @@ export class Relay {
     const to = this.ports.get(packet.to);
     if (!to) return;
     try {
-      if (to.fd >= 0) fs.writeSync(to.fd, to.link === 'ethernet' ? this.frame(to, packet.data) : packet.data);
+      if (to.fd >= 0 && to.link === 'ethernet') {
+        fs.writeSync(to.fd, this.frame(to, packet.data));
+        this.framesWritten.set(to.endpoint, (this.framesWritten.get(to.endpoint) ?? 0) + 1);
+      } else if (to.fd >= 0) fs.writeSync(to.fd, packet.data);
       packet.delivered = monoNow();
       if (to.fd < 0) this.peerSink?.(packet);
       if (packet.seg) this.tracker.delivered(packet.from, packet.seg);

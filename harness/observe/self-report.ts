@@ -34,9 +34,6 @@ export function selfReports(events: readonly Record<string, unknown>[]): SelfRep
   return out.sort((a, b) => a.t - b.t);
 }
 
-/** How long after a wire-inferred change the program has to report it before its silence counts. */
-export const SELF_REPORT_LAG_US = 50_000;
-
 export interface Corroborated {
   timeline: Timeline;
   /** Reports no state of the timeline accounts for. */
@@ -55,16 +52,18 @@ const connection = (r: SelfReport): string => `${r.local}|${r.peer ?? ''}`;
  *   among its sources (reports are matched in order);
  * - a wire state the program did not report is kept, and listed;
  * - where the wire inferred a change that sends nothing (a RST received in
- *   TIME_WAIT) and the program reports no change at all of that connection
- *   for SELF_REPORT_LAG_US after it, the program is believed: the timeline
- *   ends in the state it stayed in (`self-report-stayed`);
+ *   TIME_WAIT, a SYN in SYN_SENT) and the program, having taken in every
+ *   frame up to `caughtUp`, reported no such state, the program is
+ *   believed: the entry is dropped and the state before it is marked
+ *   `self-report-stayed` (a state entered and left within one segment,
+ *   `transient`, is kept: the program cannot see those);
  * - changes after the last wire state that only the program saw (a timer
  *   ending FIN_WAIT_2 or SYN_RCVD in silence) are appended, from
  *   `self-report` alone; a connection that dies in SYN_RCVD while its
  *   listener still listens leaves the endpoint in LISTEN, as RFC 9293's
  *   single TCB returns there (`listener-remains`).
  */
-export function corroborate(wire: Timeline, reports: readonly SelfReport[], now: Micros = Infinity): Corroborated {
+export function corroborate(wire: Timeline, reports: readonly SelfReport[], caughtUp: Micros = -Infinity): Corroborated {
   const used = new Set<number>();
   const notes: Corroborated['notes'] = [];
   const timeline: Timeline = [];
@@ -87,16 +86,21 @@ export function corroborate(wire: Timeline, reports: readonly SelfReport[], now:
       timeline.push(entry.sources.includes('self-report') ? entry : { ...entry, sources: [...entry.sources, 'self-report'] });
       continue;
     }
-    if (last && entry.t < now - SELF_REPORT_LAG_US) {
+    // The program scans its states between frames, so it cannot see one
+    // entered and left within one segment (`transient`); any other state the
+    // wire implies, it would have reported by the time it caught up.
+    if (last && !entry.transient && entry.t < caughtUp) {
       const conn = connection(last);
-      const moved = reports.some((r, k) => !used.has(k) && connection(r) === conn && r.t > last!.t && r.from === last!.to);
-      // (`last.to` is the connection's own state; `entered` only renames what the endpoint as a whole is in.)
-      if (!moved) {
-        notes.push({ t: entry.t, text: `the wire implies ${entry.state}; the program reports it stayed in ${last.to}` });
-        const prev = timeline.at(-1);
-        if (prev) timeline[timeline.length - 1] = { ...prev, notes: [...(prev.notes ?? []), 'self-report-stayed'] };
-        break;
-      }
+      const next = reports.find((r, k) => !used.has(k) && connection(r) === conn && r.t > last!.t && r.from === last!.to);
+      notes.push({
+        t: entry.t,
+        text: next
+          ? `the wire implies ${entry.state}; the program reports it went from ${last.to} to ${next.to} instead`
+          : `the wire implies ${entry.state}; the program reports it stayed in ${last.to}`,
+      });
+      const prev = timeline.at(-1);
+      if (prev && !prev.notes?.includes('self-report-stayed')) timeline[timeline.length - 1] = { ...prev, notes: [...(prev.notes ?? []), 'self-report-stayed'] };
+      continue;
     }
     notes.push({ t: entry.t, text: `the wire implies ${entry.state}; the program reported no such state` });
     timeline.push(entry);

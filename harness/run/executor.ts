@@ -145,7 +145,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
   const peerNames = new Set(names.filter((n) => spec.endpoints[n]!.peer));
   // A userspace stack's endpoint is judged from the wire, like a peer, and from its program's self-report.
   const userspace = new Map(
-    names.filter((n) => lab.endpoint(n).tap).map((n) => [n, () => endpoints.get(n)!.process?.control.events ?? []] as const),
+    names.filter((n) => lab.endpoint(n).tap).map((n) => [n, () => endpoints.get(n)!.process?.control] as const),
   );
   const obs = new Observations(lab, ctx.trace, contexts, peerNames, () => player?.actions ?? [], userspace);
   const peers = new Map<string, Peer>();
@@ -246,8 +246,9 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
       await player.play(step);
     }
     await waited(timing, player.finish());
+    await waited(timing, obs.syncUserspace());
     await settle(spec, obs, ctx.timeouts.settleMs, () => player!.throwIfTargetFailed(), timing);
-    await waited(timing, obs.selfReportsSettled());
+    await waited(timing, obs.syncUserspace());
     timing.stepsMs = lap();
     obs.snapshot();
     const timelines = obs.timelines();

@@ -4,8 +4,12 @@ import { monoNow } from '../lab/clock.js';
 import { inferTimelines, type AppAction } from '../model/wire.js';
 import { wireSegments } from './wire-check.js';
 import type { TraceSession } from '../observe/tracefs.js';
+import type { ControlChannel } from '../target/control.js';
 import type { EndpointContext, Micros, SockDiagSnapshot, Timeline, TraceEvent } from '../observe/types.js';
-import { corroborate, SELF_REPORT_LAG_US, selfReports, type SelfReport } from '../observe/self-report.js';
+import { corroborate, selfReports, type SelfReport } from '../observe/self-report.js';
+
+/** How long the harness waits for a userspace stack to take in the frames written to it. */
+const SYNC_LIMIT_MS = 1000;
 
 /**
  * Everything observed in one lab so far, and the fused timelines computed
@@ -30,7 +34,7 @@ export class Observations {
      * sees them, their states come from the wire, corroborated by the
      * program's self-report (its `state` events).
      */
-    private readonly userspace: ReadonlyMap<string, () => readonly Record<string, unknown>[]> = new Map(),
+    private readonly userspace: ReadonlyMap<string, () => ControlChannel | undefined> = new Map(),
   ) {
     this.unsubscribe = [
       session.subscribe(
@@ -87,8 +91,8 @@ export class Observations {
       for (const p of this.peers) fused[p] = wire[p] ?? [];
       this.unreported.clear();
       this.selfReportNotes.clear();
-      for (const [u, events] of this.userspace) {
-        const { timeline, unmatched, notes } = corroborate(wire[u] ?? [], selfReports(events()), monoNow());
+      for (const [u, control] of this.userspace) {
+        const { timeline, unmatched, notes } = corroborate(wire[u] ?? [], selfReports(control()?.events ?? []), this.caughtUp.get(u) ?? -Infinity);
         fused[u] = timeline;
         if (unmatched.length) this.unreported.set(u, unmatched);
         if (notes.length) this.selfReportNotes.set(u, notes);
@@ -107,17 +111,46 @@ export class Observations {
   /** Per userspace endpoint: where its timeline and the wire's differ, and why (after the last `timelines()`). */
   readonly selfReportNotes = new Map<string, { t: Micros; text: string }[]>();
 
+  /** Per userspace endpoint: a time before which its program had taken in every frame delivered to it (its self-report is complete up to there). */
+  private readonly caughtUp = new Map<string, Micros>();
+
   /**
-   * Before the final judgement: a userspace stack's program gets the time
-   * to report what the last segments did to it (SELF_REPORT_LAG_US), so its
-   * silence can be believed.
+   * Waits (at most SYNC_LIMIT_MS) until each userspace endpoint's program
+   * has taken in every frame the relay wrote to it, asking with `sync`:
+   * its reply follows every state event those frames caused. A kernel
+   * processes a packet inside the relay's write; a userspace stack reads it
+   * later, on a thread of its own, so without this an await could be
+   * satisfied by what the wire implies before the stack has seen it, and
+   * the program's silence could not be believed. A program without `sync`
+   * is judged by the wire alone.
    */
-  async selfReportsSettled(): Promise<void> {
-    if (!this.userspace.size) return;
-    const last = this.lab.relay.packets.reduce((t, p) => (this.userspace.has(p.to) || this.userspace.has(p.from) ? Math.max(t, p.delivered ?? p.t) : t), 0);
-    const waitUs = last + SELF_REPORT_LAG_US + 1000 - monoNow();
-    if (waitUs > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(waitUs / 1000)));
+  async syncUserspace(): Promise<void> {
+    for (const [u, control] of this.userspace) {
+      const channel = control();
+      if (!channel || channel.failed || this.noSync.has(u)) continue;
+      const end = Date.now() + SYNC_LIMIT_MS;
+      for (;;) {
+        this.lab.relay.flush();
+        const written = this.lab.relay.framesWritten.get(u) ?? 0;
+        const asked = monoNow();
+        let frames: unknown;
+        try {
+          frames = (await channel.request('sync', {}, SYNC_LIMIT_MS)).frames;
+        } catch {
+          this.noSync.add(u);
+          break;
+        }
+        if (typeof frames === 'number' && frames >= written) {
+          this.caughtUp.set(u, asked);
+          break;
+        }
+        if (Date.now() > end) break;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    }
   }
+
+  private readonly noSync = new Set<string>();
 
   close(): void {
     for (const u of this.unsubscribe) u();

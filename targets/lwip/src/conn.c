@@ -62,8 +62,8 @@ static enum role role;
 static struct handle *handles;
 static int64_t next_id = 1;
 
-static const char *const server_ops[] = { "listen", "accept", "connect", "send", "recv", "shutdown", "close", "abort", "state", "quit", NULL };
-static const char *const client_ops[] = { "connect", "send", "recv", "shutdown", "close", "abort", "state", "quit", NULL };
+static const char *const server_ops[] = { "listen", "accept", "connect", "send", "recv", "shutdown", "close", "abort", "state", "sync", "quit", NULL };
+static const char *const client_ops[] = { "connect", "send", "recv", "shutdown", "close", "abort", "state", "sync", "quit", NULL };
 
 const char *const *ops_supported(void)
 {
@@ -864,6 +864,14 @@ static void op_state(const struct request *r)
     out_end();
 }
 
+/* How many frames the stack has taken in: every state event they caused was written before this reply. */
+static void op_sync(const struct request *r)
+{
+    out_begin_reply(r->id, true);
+    out_int("frames", (int64_t)tap_frames_in());
+    out_end();
+}
+
 void close_everything(void)
 {
     while (handles)
@@ -889,6 +897,7 @@ static const struct op_def defs[] = {
     { "close", op_close, { "conn" }, false },
     { "abort", op_abort, { "conn" }, false },
     { "state", op_state, { "conn" }, false },
+    { "sync", op_sync, { NULL }, false },
     { "quit", op_quit, { NULL }, false },
 };
 

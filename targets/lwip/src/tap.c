@@ -29,6 +29,13 @@
 #define FRAME_MAX 1518
 
 static int tap_fd = -1;
+/* Frames taken in so far (under the core lock): the `sync` reply. */
+static unsigned long frames_in;
+
+unsigned long tap_frames_in(void)
+{
+    return frames_in;
+}
 
 static err_t link_output(struct netif *netif, struct pbuf *p)
 {
@@ -57,12 +64,17 @@ static void *reader(void *arg)
             exit(1);
         }
         struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)n, PBUF_RAM);
-        if (!p)
+        if (!p) {
+            LOCK_TCPIP_CORE();
+            frames_in++;
+            UNLOCK_TCPIP_CORE();
             continue;
+        }
         pbuf_take(p, frame, (u16_t)n);
         LOCK_TCPIP_CORE();
         if (netif->input(p, netif) != ERR_OK)
             pbuf_free(p);
+        frames_in++;
         selfreport_scan();
         UNLOCK_TCPIP_CORE();
     }

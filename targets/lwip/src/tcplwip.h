@@ -58,6 +58,7 @@ const char *const *ops_supported(void);
 /* ---- tap.c: the network interface ---- */
 struct netif;
 void tap_attach(struct netif *netif, const char *ifname, const ip4_addr_t *ip, const ip4_addr_t *mask);
+unsigned long tap_frames_in(void);
 
 /* ---- selfreport.c: state changes of every pcb, as events ---- */
 void selfreport_scan(void);

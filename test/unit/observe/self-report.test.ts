@@ -1,4 +1,4 @@
-import { corroborate, SELF_REPORT_LAG_US, selfReports } from '../../../harness/observe/self-report.js';
+import { corroborate, selfReports } from '../../../harness/observe/self-report.js';
 import type { Timeline } from '../../../harness/observe/types.js';
 
 const wire = (...entries: [string, number][]): Timeline =>
@@ -29,11 +29,25 @@ describe('self-report', () => {
   it('believes a program that reports no change after a change the wire only inferred', () => {
     const reports = selfReports([ev('CLOSED', 'SYN_SENT', 10), ev('SYN_SENT', 'ESTABLISHED', 20), ev('ESTABLISHED', 'FIN_WAIT_1', 30), ev('FIN_WAIT_1', 'TIME_WAIT', 40)]);
     const w = wire(['CLOSED', 0], ['SYN_SENT', 10], ['ESTABLISHED', 20], ['FIN_WAIT_1', 30], ['TIME_WAIT', 40], ['CLOSED', 50]);
-    // Too soon to tell: the wire's CLOSED stands.
-    expect(corroborate(w, reports, 50 + SELF_REPORT_LAG_US - 1).timeline.at(-1)!.state).toBe('CLOSED');
-    const later = corroborate(w, reports, 50 + SELF_REPORT_LAG_US + 1);
+    // Before the program has taken in the segment, its silence means nothing: the wire's CLOSED stands.
+    expect(corroborate(w, reports, 50).timeline.at(-1)!.state).toBe('CLOSED');
+    const later = corroborate(w, reports, 51);
     expect(later.timeline.at(-1)).toMatchObject({ state: 'TIME_WAIT', notes: ['self-report-stayed'] });
     expect(later.notes.map((n) => n.text)).toEqual(['the wire implies CLOSED; the program reports it stayed in TIME_WAIT']);
+  });
+
+  it('drops a state the wire inferred where the program went elsewhere, but keeps one it could not see', () => {
+    // A SYN received in SYN_SENT that the stack ignored; later a RST closed it.
+    const reports = selfReports([ev('CLOSED', 'SYN_SENT', 10), ev('SYN_SENT', 'CLOSED', 68)]);
+    const w = wire(['CLOSED', 0], ['SYN_SENT', 10], ['SYN_RCVD', 65], ['CLOSED', 68]);
+    const { timeline, notes } = corroborate(w, reports, 100);
+    expect(timeline.map((e) => e.state)).toEqual(['CLOSED', 'SYN_SENT', 'CLOSED']);
+    expect(notes.map((n) => n.text)).toEqual(['the wire implies SYN_RCVD; the program reports it went from SYN_SENT to CLOSED instead']);
+    // ESTABLISHED entered and left within one segment: the program's scan cannot see it.
+    const quick = selfReports([ev('CLOSED', 'SYN_RCVD', 10), ev('SYN_RCVD', 'CLOSE_WAIT', 21)]);
+    const passing = wire(['CLOSED', 0], ['SYN_RCVD', 10], ['ESTABLISHED', 20], ['CLOSE_WAIT', 20]);
+    passing[2]!.transient = true;
+    expect(corroborate(passing, quick, 100).timeline.map((e) => e.state)).toEqual(['CLOSED', 'SYN_RCVD', 'ESTABLISHED', 'CLOSE_WAIT']);
   });
 
   it('appends what only the program saw after the wire went quiet', () => {
