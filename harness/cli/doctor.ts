@@ -7,6 +7,7 @@ import { isHostRoot, rootlessProblems, type Problem } from '../lab/privilege.js'
 import { STATE_DIR } from '../lab/names.js';
 import { survey, type RunStatus } from '../lab/reaper.js';
 import { mountedTraceRoots, TRACEFS_ROOTS } from '../lab/residue.js';
+import { LWIP_INCLUDE } from '../target/lwip-build.js';
 import { findCompiler, MissingToolError } from '../target/reference-build.js';
 import { EXIT, type Io } from './io.js';
 import { runState, summarizeResidue } from './residue-text.js';
@@ -175,6 +176,13 @@ function residueChecks(): Check[] {
   return checks;
 }
 
+/** Only `--target lwip` needs it: a warning, not a reason the machine is not ready. */
+function lwipCheck(): Check {
+  return fs.existsSync(path.join(LWIP_INCLUDE, 'lwipopts.h'))
+    ? { name: 'liblwip-dev', level: 'ok', detail: `lwIP headers in ${LWIP_INCLUDE} (for --target lwip)` }
+    : { name: 'liblwip-dev', level: 'warn', detail: 'lwIP is not installed: --target lwip cannot be built', fix: 'apt-get install liblwip-dev' };
+}
+
 export async function doctorChecks(): Promise<Check[]> {
   const [iproute, compiler, rootless] = await Promise.all([iprouteCheck(), compilerCheck(), isRoot() ? [] : rootlessProblems()]);
   return [
@@ -183,6 +191,7 @@ export async function doctorChecks(): Promise<Check[]> {
     { name: 'kernel', level: 'info', detail: `${os.type()} ${os.release()} (${os.arch()})` },
     iproute,
     compiler,
+    lwipCheck(),
     tunCheck(),
     ...tracingChecks(),
     ...residueChecks(),

@@ -98,6 +98,10 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
     throw err;
   }
   const resolved = target;
+  if (resolved.stack === 'userspace' && flags.ip !== '4') {
+    io.stderr.write(`${resolved.file}: target ${resolved.id} brings its own TCP/IP stack, attached over a TAP device: the harness relays IPv4 to it only (ARP, no IPv6 neighbour discovery); run it with --ip 4\n`);
+    return EXIT.badInput;
+  }
 
   const jobs = flags.jobs ?? defaultJobs();
   const reporter = new ReporterMultiplexer(reporters, (line) => io.stderr.write(`warning: ${line}\n`));

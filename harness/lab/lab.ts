@@ -3,8 +3,8 @@ import type { Micros } from '../observe/types.js';
 import { sysClose, sysCloseAsync } from '../sys/libc.js';
 import type { Reactor } from '../sys/reactor.js';
 import { monoNow } from './clock.js';
-import { addNamespace, deleteNamespace, insideNamespace, ipBatch, openTun, writeSysctls } from './netns.js';
-import { blockAddress4, blockAddress6, claimBlock, namespaceName, releaseBlock, tunName } from './names.js';
+import { addNamespace, createTap, deleteNamespace, insideNamespace, ipBatch, openPacketSocket, openTun, writeSysctls } from './netns.js';
+import { blockAddress4, blockAddress6, claimBlock, namespaceName, releaseBlock, tapName, tunName } from './names.js';
 import { Relay } from './relay.js';
 
 /**
@@ -19,8 +19,10 @@ export interface LabEndpoint {
   ns: string;
   addr: string;
   ifname: string;
-  /** The TUN device's descriptor; -1 for a peer. */
+  /** The TUN device's descriptor (a packet socket on the TAP device for a userspace endpoint); -1 for a peer. */
   fd: number;
+  /** For an endpoint whose program brings its own TCP stack: the TAP device it attaches to (`{tap}`). */
+  tap?: string;
   /** sock_diag of this endpoint's namespace; absent for a peer. */
   diag?: SockDiag;
   peer: boolean;
@@ -38,6 +40,12 @@ export interface LabOptions {
   family: 4 | 6;
   /** Endpoints the harness plays itself: no namespace, the relay hands their segments to the harness. */
   peers?: string[];
+  /**
+   * Endpoints whose program brings its own TCP/IP stack: they get a TAP
+   * device (Ethernet) instead of a TUN device, no kernel address or route,
+   * and the relay reaches them through a packet socket. IPv4 only.
+   */
+  userspace?: string[];
   /** Lower bound of the retransmission timeout on the lab's routes (kernel default when absent). */
   rtoMinMs?: number;
 }
@@ -58,6 +66,9 @@ const BASE_SYSCTLS: Record<4 | 6, Record<string, number>> = {
   },
 };
 
+/** A userspace stack's namespace: its kernel routes nothing between devices. */
+const USERSPACE_SYSCTLS: Record<string, number> = { 'net.ipv4.ip_forward': 0, 'net.ipv4.conf.all.forwarding': 0 };
+
 export class Lab {
   readonly endpoints = new Map<string, LabEndpoint>();
   readonly relay: Relay;
@@ -75,7 +86,8 @@ export class Lab {
   ) {
     for (const e of endpoints) this.endpoints.set(e.name, e);
     const [a, b] = endpoints as [LabEndpoint, LabEndpoint];
-    this.relay = new Relay(reactor, { endpoint: a.name, fd: a.fd }, { endpoint: b.name, fd: b.fd });
+    const port = (e: LabEndpoint) => ({ endpoint: e.name, fd: e.fd, ...(e.tap ? { link: 'ethernet' as const } : {}) });
+    this.relay = new Relay(reactor, port(a), port(b));
     this.startedAt = monoNow();
     this.port = 10000 + block;
   }
@@ -84,7 +96,10 @@ export class Lab {
     const block = claimBlock(opts.run);
     const made: { ns: string; fd?: number; diag?: SockDiag }[] = [];
     try {
+      if (opts.family === 6 && opts.userspace?.length)
+        throw new Error(`a userspace stack's endpoint (${opts.userspace.join(', ')}) runs over IPv4 only`);
       const ifname = tunName(opts.run);
+      const tap = tapName(opts.run);
       const specs = opts.endpoints.map((name, i) => ({
         name,
         peer: opts.peers?.includes(name) ?? false,
@@ -102,6 +117,17 @@ export class Lab {
       const endpoints: LabEndpoint[] = specs.map((s) => {
         if (s.peer) return { ...s, ifname: '', fd: -1 };
         const entry = made.find((m) => m.ns === s.ns)!;
+        if (opts.userspace?.includes(s.name)) {
+          const fd = insideNamespace(s.ns, () => {
+            // The namespace's own kernel stays off this wire: no address, no forwarding.
+            writeSysctls({ ...BASE_SYSCTLS[opts.family], ...USERSPACE_SYSCTLS });
+            createTap(tap);
+            const fd = openPacketSocket(tap);
+            entry.fd = fd;
+            return fd;
+          });
+          return { ...s, ifname: tap, fd, tap };
+        }
         const { fd, diag } = insideNamespace(s.ns, () => {
           writeSysctls({ ...BASE_SYSCTLS[opts.family], ...opts.sysctls });
           const fd = openTun(ifname);
@@ -114,6 +140,7 @@ export class Lab {
       await Promise.all(
         endpoints.map((e, i) => {
           if (e.peer) return undefined;
+          if (e.tap) return ipBatch(e.ns, ['link set lo up', `link set ${e.tap} up`]);
           const peer = endpoints[1 - i]!;
           const plen = opts.family === 6 ? 128 : 32;
           return ipBatch(e.ns, [

@@ -32,6 +32,11 @@ export function tunName(run: string): string {
   return `tc${run}`;
 }
 
+/** The TAP device a userspace stack attaches to; also inside the endpoint's own namespace, so it goes with it. */
+export function tapName(run: string): string {
+  return `tc${run}tap`;
+}
+
 export function traceInstanceName(run: string): string {
   return `${PREFIX}-${run}`;
 }

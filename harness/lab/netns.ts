@@ -1,8 +1,22 @@
 import { execa } from 'execa';
 import fs from 'node:fs';
 import {
+  AF_PACKET,
+  ETH_P_ALL,
   IFF_NO_PI,
+  IFF_TAP,
   IFF_TUN,
+  PACKET_IGNORE_OUTGOING,
+  PACKET_QDISC_BYPASS,
+  SIOCGIFINDEX,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCK_RAW,
+  SOL_PACKET,
+  TUNSETPERSIST,
+  sysBind,
+  sysSetsockopt,
+  sysSocket,
   O_CLOEXEC,
   O_NONBLOCK,
   O_RDONLY,
@@ -75,6 +89,57 @@ export function openTun(ifname: string): number {
     ifr.write(ifname, 0, 15, 'ascii');
     ifr.writeUInt16LE(IFF_TUN | IFF_NO_PI, 16);
     sysIoctl(fd, TUNSETIFF, ifr, `TUNSETIFF ${ifname}`);
+    return fd;
+  } catch (err) {
+    sysClose(fd);
+    throw err;
+  }
+}
+
+/**
+ * Creates a persistent TAP device (Ethernet frames) in the current thread's
+ * namespace, for a userspace stack to attach to itself: a TAP takes one
+ * owner at a time, so the harness lets go of it at once and reaches the
+ * wire through a packet socket instead (`openPacketSocket`). The device
+ * goes away with its namespace.
+ */
+export function createTap(ifname: string): void {
+  const fd = sysOpen('/dev/net/tun', O_RDWR | O_CLOEXEC);
+  try {
+    const ifr = Buffer.alloc(40);
+    ifr.write(ifname, 0, 15, 'ascii');
+    ifr.writeUInt16LE(IFF_TAP | IFF_NO_PI, 16);
+    sysIoctl(fd, TUNSETIFF, ifr, `TUNSETIFF ${ifname}`);
+    sysIoctl(fd, TUNSETPERSIST, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]), `TUNSETPERSIST ${ifname}`);
+  } finally {
+    sysClose(fd);
+  }
+}
+
+/**
+ * A non-blocking packet socket on `ifname` (current thread's namespace):
+ * reading it gives every frame the program attached to the TAP device
+ * writes; writing a frame to it hands that frame to the program. Frames
+ * the namespace's own kernel sends out are ignored.
+ */
+export function openPacketSocket(ifname: string): number {
+  const proto = ((ETH_P_ALL & 0xff) << 8) | (ETH_P_ALL >> 8); // htons
+  const fd = sysSocket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+  try {
+    const ifr = Buffer.alloc(40);
+    ifr.write(ifname, 0, 15, 'ascii');
+    sysIoctl(fd, SIOCGIFINDEX, ifr, `SIOCGIFINDEX ${ifname}`);
+    const ifindex = ifr.readInt32LE(16);
+    const sll = Buffer.alloc(20); // struct sockaddr_ll
+    sll.writeUInt16LE(AF_PACKET, 0);
+    sll.writeUInt16LE(proto, 2);
+    sll.writeInt32LE(ifindex, 4);
+    sysBind(fd, sll, `bind packet socket to ${ifname}`);
+    sysSetsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, Buffer.from([1, 0, 0, 0]), 'PACKET_IGNORE_OUTGOING');
+    // Straight to the device: after the program attaches, the kernel activates
+    // the device's queueing discipline only at its next link-watch run (up to
+    // a second later), and until then frames sent through it are dropped.
+    sysSetsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, Buffer.from([1, 0, 0, 0]), 'PACKET_QDISC_BYPASS');
     return fd;
   } catch (err) {
     sysClose(fd);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Micros } from '../observe/types.js';
 import { decodePacket, encodeSegment, type Segment } from '../packet/tcp.js';
+import { answerArp, BROADCAST_MAC, decodeEthernet, encodeEthernet, ETHERTYPE_IPV4, ETHERTYPE_IPV6, formatMac, type Mac } from '../packet/ether.js';
 import type { Reactor } from '../sys/reactor.js';
 import { monoNow } from './clock.js';
 import { FaultEngine, type FaultRule } from './faults.js';
@@ -35,6 +36,26 @@ export interface WirePacket {
 export interface RelayPort {
   endpoint: string;
   fd: number;
+  /**
+   * `ip` (default): the descriptor carries IP packets (a TUN device).
+   * `ethernet`: it carries Ethernet frames (a packet socket on a TAP device
+   * a userspace stack is attached to); the relay strips and adds the
+   * framing and answers the stack's ARP requests, so everything else sees
+   * the same IP packets as on a TUN device.
+   */
+  link?: 'ip' | 'ethernet';
+}
+
+/** The relay's own hardware address on TAP links (locally administered). */
+export const RELAY_MAC: Mac = new Uint8Array([0x02, 0x74, 0x63, 0x00, 0x00, 0x01]);
+
+/** What the relay did at the link layer of a TAP endpoint. */
+export interface LinkEvent {
+  t: Micros;
+  endpoint: string;
+  /** `arp-answered`: an ARP request for `detail` answered with RELAY_MAC; `ignored`: a frame that carried no IPv4. */
+  what: 'arp-answered' | 'ignored';
+  detail: string;
 }
 
 const MAX_PACKET = 65536;
@@ -51,6 +72,12 @@ export class Relay {
   private readonly reordering = new Map<string, WirePacket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private started = false;
+  /** Link-layer work on TAP endpoints: ARP answered, frames ignored. */
+  readonly link: LinkEvent[] = [];
+  /** Per TAP endpoint: frames written to it (IP packets and ARP answers), to tell when its program has taken them all in. */
+  readonly framesWritten = new Map<string, number>();
+  /** Per TAP endpoint: the stack's hardware address, learned from its frames. */
+  private readonly stackMacs = new Map<string, Mac>();
   /** Receives what is sent to an endpoint the harness plays itself (a port with fd -1). */
   private peerSink: ((p: WirePacket) => void) | undefined;
 
@@ -141,10 +168,14 @@ export class Relay {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return;
+        // A packet socket reports its TAP device going down (the program let go of it) once; the next read goes on.
+        if (from.link === 'ethernet' && (code === 'ENETDOWN' || code === 'ENXIO')) continue;
         throw err;
       }
       if (n <= 0) return;
-      const packet = record({ t: monoNow(), from: from.endpoint, to: to.endpoint, data: Buffer.from(this.buf.subarray(0, n)) });
+      const data = from.link === 'ethernet' ? this.unframe(from, this.buf.subarray(0, n)) : Buffer.from(this.buf.subarray(0, n));
+      if (!data) continue;
+      const packet = record({ t: monoNow(), from: from.endpoint, to: to.endpoint, data });
       this.packets.push(packet);
       this.route(packet);
     }
@@ -195,18 +226,54 @@ export class Relay {
     }
   }
 
+  /**
+   * The IP packet a frame from a TAP endpoint carries. ARP requests are
+   * answered here, at once, with the relay's address for whatever the stack
+   * asks about; frames without IPv4 are not on the wire the specs judge.
+   */
+  private unframe(port: RelayPort, bytes: Uint8Array): Buffer | undefined {
+    const frame = decodeEthernet(bytes);
+    if (!frame) return undefined;
+    if (!(frame.src[0]! & 1)) this.stackMacs.set(port.endpoint, Uint8Array.from(frame.src));
+    if (frame.type === ETHERTYPE_IPV4) return Buffer.from(frame.payload);
+    const answer = answerArp(frame, RELAY_MAC);
+    if (answer) {
+      try {
+        fs.writeSync(port.fd, answer);
+        this.framesWritten.set(port.endpoint, (this.framesWritten.get(port.endpoint) ?? 0) + 1);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EAGAIN' && code !== 'ENETDOWN' && code !== 'ENXIO' && code !== 'ENOBUFS') throw err;
+      }
+      const ip = frame.payload.subarray(24, 28);
+      this.link.push({ t: monoNow(), endpoint: port.endpoint, what: 'arp-answered', detail: [...ip].join('.') });
+      return undefined;
+    }
+    this.link.push({ t: monoNow(), endpoint: port.endpoint, what: 'ignored', detail: `ethertype 0x${frame.type.toString(16).padStart(4, '0')} from ${formatMac(frame.src)}` });
+    return undefined;
+  }
+
+  /** An IP packet framed for a TAP endpoint: to the stack's address once known, broadcast before. */
+  private frame(port: RelayPort, ip: Buffer): Buffer {
+    const type = ip[0]! >> 4 === 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+    return Buffer.from(encodeEthernet({ dst: this.stackMacs.get(port.endpoint) ?? BROADCAST_MAC, src: RELAY_MAC, type, payload: ip }));
+  }
+
   private deliver(packet: WirePacket): void {
     const to = this.ports.get(packet.to);
     if (!to) return;
     try {
-      if (to.fd >= 0) fs.writeSync(to.fd, packet.data);
+      if (to.fd >= 0 && to.link === 'ethernet') {
+        fs.writeSync(to.fd, this.frame(to, packet.data));
+        this.framesWritten.set(to.endpoint, (this.framesWritten.get(to.endpoint) ?? 0) + 1);
+      } else if (to.fd >= 0) fs.writeSync(to.fd, packet.data);
       packet.delivered = monoNow();
       if (to.fd < 0) this.peerSink?.(packet);
       if (packet.seg) this.tracker.delivered(packet.from, packet.seg);
     } catch (err) {
       // The receiving device is gone or full: the packet is lost on the wire, as it would be.
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EAGAIN' && code !== 'EIO' && code !== 'EBADF') throw err;
+      if (code !== 'EAGAIN' && code !== 'EIO' && code !== 'EBADF' && code !== 'ENETDOWN' && code !== 'ENXIO' && code !== 'ENOBUFS') throw err;
     }
     for (const listener of this.listeners) listener(packet);
   }

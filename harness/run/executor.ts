@@ -127,6 +127,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     reactor: ctx.reactor,
     family: ctx.family,
     peers: names.filter((n) => spec.endpoints[n]!.peer),
+    userspace: names.filter((n) => !spec.endpoints[n]!.peer && ctx.targets[n]?.stack === 'userspace'),
     ...(ctx.timers === 'short' ? { rtoMinMs: SHORT_MODE_RTO_MIN_MS } : {}),
     sysctls: { ...(ctx.timers === 'short' ? SHORT_TIMERS : {}), ...spec.sysctls },
   });
@@ -144,7 +145,11 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
   }));
   let player: StepPlayer | undefined;
   const peerNames = new Set(names.filter((n) => spec.endpoints[n]!.peer));
-  const obs = new Observations(lab, ctx.trace, contexts, peerNames, () => player?.actions ?? []);
+  // A userspace stack's endpoint is judged from the wire, like a peer, and from its program's self-report.
+  const userspace = new Map(
+    names.filter((n) => lab.endpoint(n).tap).map((n) => [n, () => endpoints.get(n)!.process?.control] as const),
+  );
+  const obs = new Observations(lab, ctx.trace, contexts, peerNames, () => player?.actions ?? [], userspace);
   const peers = new Map<string, Peer>();
   for (const n of peerNames) {
     const other = names.find((x) => x !== n)!;
@@ -179,8 +184,14 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
       kernel: timelines,
       until: monoNow(),
       origin: lab.startedAt,
-      peers: peerNames,
+      peers: new Set([...peerNames, ...userspace.keys()]),
     });
+    for (const [n, notes] of obs.selfReportNotes) {
+      for (const note of notes) disagreements.push(`${n}: at ${((note.t - lab.startedAt) / 1000).toFixed(1)} ms ${note.text}`);
+    }
+    for (const [n, reports] of obs.unreported) {
+      for (const r of reports) disagreements.push(`${n}: self-report ${r.from} -> ${r.to} (${r.local}${r.peer ? ` to ${r.peer}` : ''}) at ${((r.t - lab.startedAt) / 1000).toFixed(1)} ms, not on the wire`);
+    }
     if (disagreements.length) result.disagreements = disagreements;
     for (const n of names) {
       const expected = spec.expect[n] ?? [];
@@ -202,9 +213,14 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
 
   /** A failure the target's file documents as a known deviation becomes `deviation`, with its reason. */
   const judged = (o: Outcome): Outcome => {
-    const documented = [...endpoints.values()].flatMap((ep) =>
-      (ep.target.deviations ?? []).filter((d) => d.specs.includes(spec.id)).map((d) => `${ep.target.id}: ${d.reason}`),
-    );
+    // One reason once, also when the same target fills both endpoints.
+    const documented = [
+      ...new Set(
+        [...endpoints.values()].flatMap((ep) =>
+          (ep.target.deviations ?? []).filter((d) => d.specs.includes(spec.id)).map((d) => `${ep.target.id}: ${d.reason.trim()}`),
+        ),
+      ),
+    ];
     if (o.verdict !== 'fail' || documented.length === 0) return o;
     return { ...o, verdict: 'deviation', reason: `${documented.join('; ')} (observed: ${o.reason ?? ''})` };
   };
@@ -217,7 +233,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
       [...endpoints.values()].filter((ep) => !peerNames.has(ep.name)).map(async (ep) => {
         ep.process = await TargetProcess.start({
           ns: lab.endpoint(ep.name).ns,
-          argv: ep.target.argv(ep.role, { addr: lab.endpoint(ep.name).addr, port: lab.port }),
+          argv: ep.target.argv(ep.role, { addr: lab.endpoint(ep.name).addr, port: lab.port, ...(lab.endpoint(ep.name).tap ? { tap: lab.endpoint(ep.name).tap! } : {}) }),
           label: `${ep.name} (${ep.target.id} ${ep.role})`,
           readyTimeoutMs: ctx.timeouts.readyMs,
           run: ctx.run,
@@ -233,7 +249,9 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
       await player.play(step);
     }
     await waited(timing, player.finish());
+    await waited(timing, obs.syncUserspace());
     await settle(spec, obs, ctx.timeouts.settleMs, () => player!.throwIfTargetFailed(), timing);
+    await waited(timing, obs.syncUserspace());
     timing.stepsMs = lap();
     obs.snapshot();
     const timelines = obs.timelines();

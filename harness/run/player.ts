@@ -186,7 +186,12 @@ export class StepPlayer {
         this.cursor.set(n, at);
         return false;
       });
-      if (pending.length === 0 && !segmentMissing) return;
+      if (pending.length === 0 && !segmentMissing) {
+        // A userspace stack takes frames in on its own time, after the relay wrote them:
+        // the next step must not run ahead of the stack (a kernel has processed them already).
+        await waited(this.timing, this.obs.syncUserspace());
+        return;
+      }
       const left = deadline - Date.now();
       if (left <= 0) {
         const now = pending.map(([n, s]) => `${n} never reached ${s} (now ${(timelines[n] ?? []).at(-1)?.state ?? 'unobserved'})`);

@@ -31,6 +31,8 @@ interface Libc {
   setns(fd: number, nstype: number): number;
   eventfd(initval: number, flags: number): number;
   socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, addr: Buffer, len: number): number;
+  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
   poll: koffi.KoffiFunction;
 }
 
@@ -46,6 +48,8 @@ function load(): Libc {
     setns: lib.func('int setns(int fd, int nstype)'),
     eventfd: lib.func('int eventfd(unsigned int initval, int flags)'),
     socket: lib.func('int socket(int domain, int type, int protocol)'),
+    bind: lib.func('int bind(int fd, const uint8_t *addr, uint32_t len)'),
+    setsockopt: lib.func('int setsockopt(int fd, int level, int name, const uint8_t *value, uint32_t len)'),
     poll: lib.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)'),
   };
   return libc;
@@ -108,6 +112,25 @@ export const NETLINK_SOCK_DIAG = 4;
 export function sysSocket(domain: number, type: number, protocol: number): number {
   return check('socket', load().socket(domain, type, protocol));
 }
+
+export function sysBind(fd: number, addr: Buffer, what: string): void {
+  check(what, load().bind(fd, addr, addr.length));
+}
+
+export function sysSetsockopt(fd: number, level: number, name: number, value: Buffer, what: string): void {
+  check(what, load().setsockopt(fd, level, name, value, value.length));
+}
+
+/** A TAP device's frames, for the relay: packet sockets (packet(7)). */
+export const AF_PACKET = 17;
+export const SOCK_RAW = 3;
+export const SOCK_NONBLOCK = 0o4000;
+export const ETH_P_ALL = 0x0003;
+export const SOL_PACKET = 263;
+export const PACKET_IGNORE_OUTGOING = 23;
+export const PACKET_QDISC_BYPASS = 20;
+export const SIOCGIFINDEX = 0x8933;
+export const TUNSETPERSIST = 0x400454cb;
 
 /**
  * poll(2) on a libuv worker thread: the main thread stays free while the

@@ -18,6 +18,8 @@ export interface Placeholders {
   addr: string;
   port: number;
   peer?: string;
+  /** The TAP device of a userspace stack's endpoint. */
+  tap?: string;
 }
 
 export interface ResolvedTarget {
@@ -25,6 +27,8 @@ export interface ResolvedTarget {
   title: string;
   file: string;
   roles: Role[];
+  /** `kernel`: the namespace's Linux stack; `userspace`: the program's own, on a TAP device. */
+  stack?: 'kernel' | 'userspace';
   /** Documented deviations: failures of these specs are `deviation`, with the reason. */
   deviations?: { specs: string[]; reason: string }[];
   /** The argv that starts the program in `role`, placeholders filled. */
@@ -37,7 +41,7 @@ export interface ResolvedTarget {
 export const TARGETS_DIR = fileURLToPath(new URL('../../targets/', import.meta.url));
 
 const PLACEHOLDER = /\{([a-z]+)\}/g;
-const KNOWN_PLACEHOLDERS = new Set(['addr', 'port', 'peer', 'reference', 'targets']);
+const KNOWN_PLACEHOLDERS = new Set(['addr', 'port', 'peer', 'reference', 'targets', 'tap', 'lwip']);
 
 /** Target files share the spec files' limits (1 MiB, UTF-8 text, 64 levels of nesting, one document). */
 export function loadTargetFile(file: string, text?: string): { target?: TargetFile; diagnostics: Diagnostic[]; at?: TargetPositions } {
@@ -68,7 +72,7 @@ export function loadTargetFile(file: string, text?: string): { target?: TargetFi
   const deviations = checkDeviations(src, root, diagnostics);
   const id = check.string(root, 'id', /^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, dot, dash, underscore');
   const title = check.string(root, 'title');
-  const stack = check.oneOf(root, 'stack', ['kernel']);
+  const stack = check.oneOf(root, 'stack', ['kernel', 'userspace']);
   const control = check.oneOf(root, 'control', ['protocol']);
   const roles = root.get('roles', true);
   const parsedRoles: TargetFile['roles'] = {};
@@ -104,7 +108,7 @@ export function loadTargetFile(file: string, text?: string): { target?: TargetFi
   if (description !== undefined && !(isScalar(description) && typeof description.value === 'string'))
     diagnostics.push(at(src, description as Node, 'wrong-type', 'description is a string'));
   if (diagnostics.length || !id || !title || !stack || !control) return { diagnostics };
-  const target: TargetFile = { id, title, stack: 'kernel', control: 'protocol', roles: parsedRoles };
+  const target: TargetFile = { id, title, stack, control: 'protocol', roles: parsedRoles };
   if (isScalar(description)) target.description = String(description.value);
   if (deviations) target.deviations = deviations;
   const rolesNode = (roles ?? root) as Node;
@@ -126,8 +130,9 @@ function forTargets(d: Diagnostic): Diagnostic {
 }
 
 /** Turns a loaded target file into something that can start processes. */
-export function resolveTarget(t: TargetFile, file: string, referenceDir: string, positions?: TargetPositions): ResolvedTarget {
+export function resolveTarget(t: TargetFile, file: string, referenceDir: string, positions?: TargetPositions, lwipDir = ''): ResolvedTarget {
   return {
+    stack: t.stack,
     ...(positions ? { at: positions } : {}),
     id: t.id,
     title: t.title,
@@ -143,6 +148,8 @@ export function resolveTarget(t: TargetFile, file: string, referenceDir: string,
         peer: values.peer ?? '',
         reference: referenceDir,
         targets: path.dirname(file),
+        tap: values.tap ?? '',
+        lwip: lwipDir,
       };
       return spec.argv.map((a) => a.replace(PLACEHOLDER, (_, name: string) => vars[name] ?? `{${name}}`));
     },

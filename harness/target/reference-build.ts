@@ -170,6 +170,8 @@ export interface CompileOptions {
   /** Final path of the binary; written atomically. */
   output: string;
   log?: (line: string) => void;
+  /** Extra compiler arguments after the sources (include folders, libraries). */
+  extra?: string[];
 }
 
 /**
@@ -183,7 +185,7 @@ export async function compileProgram(opts: CompileOptions): Promise<void> {
   if (command === undefined) throw new Error('compileProgram: empty compiler command');
   const name = path.basename(opts.output);
   const temp = path.join(path.dirname(opts.output), `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const args = [...preset, ...REFERENCE_CFLAGS, '-o', temp, ...opts.sources];
+  const args = [...preset, ...REFERENCE_CFLAGS, '-o', temp, ...opts.sources, ...(opts.extra ?? [])];
   opts.log?.(`building ${name} with ${command} (${path.relative(process.cwd(), path.dirname(opts.output)) || '.'})`);
   try {
     const result = await execa(command, args, { reject: false, stdin: 'ignore', all: true });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileDiagnostic, type Diagnostic } from '../spec/diagnostic.js';
 import { loadTargetFile, resolveTarget, TARGETS_DIR, type ResolvedTarget } from './definition.js';
+import { ensureLwipBuilt } from './lwip-build.js';
 import { ensureReferenceBuilt } from './reference-build.js';
 
 /**
@@ -46,5 +47,7 @@ export async function loadTarget(
   if (!target) return { diagnostics };
   const usesReference = Object.values(target.roles).some((r) => r?.argv.some((a) => a.includes('{reference}')));
   const referenceDir = usesReference && build ? (await ensureReferenceBuilt(log ? { log } : {})).dir : '';
-  return { target: resolveTarget(target, file, referenceDir, at), diagnostics };
+  const usesLwip = Object.values(target.roles).some((r) => r?.argv.some((a) => a.includes('{lwip}')));
+  const lwipDir = usesLwip && build ? await ensureLwipBuilt(log ? { log } : {}) : '';
+  return { target: resolveTarget(target, file, referenceDir, at, lwipDir), diagnostics };
 }

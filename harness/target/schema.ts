@@ -9,7 +9,8 @@ const Argv = Type.Array(Type.String(), {
   minItems: 1,
   description:
     'Program and arguments. Placeholders: {addr} (the endpoint\'s address), {port} (the server\'s port), ' +
-    '{peer} (the other endpoint\'s address), {reference} (folder of the built reference programs), {targets} (folder of this file)',
+    '{peer} (the other endpoint\'s address), {reference} (folder of the built reference programs), {targets} (folder of this file), ' +
+    '{tap} (the TAP device of a userspace stack), {lwip} (folder of the built lwIP program)',
 });
 
 export const RoleSchema = Type.Object(
@@ -22,7 +23,10 @@ export const TargetSchema = Type.Object(
     id: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', description: 'Target id, used with --target' }),
     title: Type.String({ description: 'One line saying what the target is' }),
     description: Type.Optional(Type.String()),
-    stack: Type.Literal('kernel', { description: 'Which TCP stack the program uses: kernel (the namespace\'s Linux stack)' }),
+    stack: Type.Union([Type.Literal('kernel'), Type.Literal('userspace')], {
+      description:
+        'Which TCP stack the program uses: kernel (the namespace\'s Linux stack) or userspace (its own, attached to the TAP device {tap}; judged from the wire and its self-report)',
+    }),
     control: Type.Literal('protocol', {
       description: 'How the harness drives it: protocol = the JSON-lines control protocol on stdin/stdout (docs/control-protocol.md)',
     }),

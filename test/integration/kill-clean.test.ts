@@ -89,7 +89,7 @@ describe('tcpconform clean after SIGKILL', () => {
     const r = await tcpconform(['doctor', '--json']);
     const report = JSON.parse(r.stdout) as { ready: boolean; checks: { name: string; level: string }[] };
     expect(report.checks.map((c) => c.name)).toEqual(
-      expect.arrayContaining(['root', 'node', 'kernel', 'iproute2', 'C compiler', '/dev/net/tun', 'tracefs', 'tracepoint', 'residue']),
+      expect.arrayContaining(['root', 'node', 'kernel', 'iproute2', 'C compiler', 'liblwip-dev', '/dev/net/tun', 'tracefs', 'tracepoint', 'residue']),
     );
     expect(report.ready).toBe(true);
     expect(r.exitCode).toBe(0);

@@ -1,0 +1,60 @@
+/**
+ * Builds the bundled lwIP program (`tcplwip`, targets/lwip/src/) against
+ * Debian's liblwip-dev on first use, like the reference programs: into
+ * targets/lwip/build/, again only when a source is newer than the binary,
+ * through a temporary file and an atomic rename. It shares the reference
+ * programs' JSON reader and errno names.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileProgram, findCompiler, MissingToolError } from './reference-build.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const LWIP_DIR = path.join(ROOT, 'targets', 'lwip');
+const SOURCE_DIR = path.join(LWIP_DIR, 'src');
+const BUILD_DIR = path.join(LWIP_DIR, 'build');
+const SHARED_DIR = path.join(ROOT, 'targets', 'reference', 'src');
+const SHARED = ['json.c', 'errname.c'];
+
+/** Where Debian's liblwip-dev puts its headers (`pkg-config --cflags lwip`). */
+export const LWIP_INCLUDE = '/usr/include/lwip';
+
+let inflight: Promise<string> | undefined;
+
+/**
+ * Makes sure `tcplwip` is built and returns its folder (the `{lwip}` placeholder).
+ *
+ * @throws MissingToolError when liblwip-dev or a C compiler is missing.
+ */
+export async function ensureLwipBuilt(opts: { log?: (line: string) => void } = {}): Promise<string> {
+  inflight ??= build(opts.log ?? (() => {})).finally(() => {
+    inflight = undefined;
+  });
+  return inflight;
+}
+
+async function build(log: (line: string) => void): Promise<string> {
+  const own = (await readdir(SOURCE_DIR)).filter((n) => n.endsWith('.c') || n.endsWith('.h')).map((n) => path.join(SOURCE_DIR, n));
+  const shared = SHARED.flatMap((n) => [path.join(SHARED_DIR, n), path.join(SHARED_DIR, n.replace(/\.c$/, '.h'))]);
+  const newest = Math.max(...(await Promise.all([...own, ...shared].map(async (f) => (await stat(f)).mtimeMs))));
+  const output = path.join(BUILD_DIR, 'tcplwip');
+  const built = await stat(output).then((s) => s.mtimeMs, () => undefined);
+  if (built !== undefined && built >= newest) return BUILD_DIR;
+  if (!existsSync(path.join(LWIP_INCLUDE, 'lwipopts.h')))
+    throw new MissingToolError(
+      `the lwIP target needs lwIP's headers and library (${LWIP_INCLUDE}/lwipopts.h is missing): install them with \`apt-get install liblwip-dev\``,
+      'liblwip-dev',
+    );
+  const compiler = await findCompiler();
+  await mkdir(BUILD_DIR, { recursive: true });
+  await compileProgram({
+    compiler,
+    sources: [...own.filter((f) => f.endsWith('.c')), ...shared.filter((f) => f.endsWith('.c'))],
+    output,
+    log,
+    extra: [`-I${SHARED_DIR}`, `-I${LWIP_INCLUDE}`, '-llwip', '-lpthread'],
+  });
+  return BUILD_DIR;
+}
