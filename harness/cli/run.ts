@@ -1,15 +1,9 @@
 import path from 'node:path';
-import { preflight } from '../lab/preflight.js';
-import { newRunId } from '../lab/names.js';
+import { BadInputError, CannotRunError } from '../api/errors.js';
+import { DEFAULT_JOBS, newRunFolder, run } from '../api/run.js';
 import { createReporters } from '../report/index.js';
 import { updateLatest } from '../report/latest.js';
-import { ReporterMultiplexer } from '../report/multiplexer.js';
-import { runSuite } from '../run/suite.js';
-import { fileDiagnostic } from '../spec/diagnostic.js';
 import { loadSpecs } from '../spec/load.js';
-import type { ResolvedTarget } from '../target/definition.js';
-import { MissingToolError } from '../target/reference-build.js';
-import { loadTarget } from '../target/registry.js';
 import { EXIT, type Io } from './io.js';
 import { compileGrep, printDiagnostics, type RunFlags } from './main.js';
 
@@ -25,9 +19,7 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
     return EXIT.badInput;
   }
 
-  const runStamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const runId = newRunId();
-  const runDirName = `${runStamp}-${runId}`;
+  const { runId, name: runDirName } = newRunFolder();
   const reportsDir = path.resolve(io.cwd, flags.out);
   const outDir = path.join(reportsDir, runDirName);
   const color = flags.color && io.stdout.isTTY === true;
@@ -42,58 +34,38 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
     return EXIT.badInput;
   }
 
-  // Bad input first (exit 2), whatever the machine; then the machine (exit 3).
-  const checked = await loadTarget(flags.target, io.cwd, undefined, false);
-  if (printDiagnostics(io, checked.diagnostics) || !checked.target) return EXIT.badInput;
-  const declared = checked.target;
-  // A role the specs need and the target lacks: reported at the target file's roles, like any bad input.
-  const missingRole = specs.flatMap((s) =>
-    Object.entries(s.endpoints)
-      .filter(([, e]) => !e.peer && !declared.roles.includes(e.role))
-      .map(([name, e]) => {
-        const message = `${s.id}: endpoint ${name} needs a ${e.role}, and target ${declared.id} has no such role (it has: ${declared.roles.join(', ')})`;
-        return declared.at?.roles('missing-role', message) ?? fileDiagnostic(declared.file, 'missing-role', message);
-      }),
-  );
-  if (printDiagnostics(io, missingRole)) return EXIT.badInput;
-
-  const problems = await preflight();
-  if (problems.length) {
-    io.stderr.write('tcpconform cannot run here:\n');
-    for (const p of problems) io.stderr.write(`  - ${p.what}\n    fix: ${p.fix}\n`);
-    return EXIT.cannotRun;
-  }
-
-  let target: ResolvedTarget | undefined;
+  // The library does the rest: bad input first (exit 2), whatever the
+  // machine; then the machine (exit 3); then the run.
+  const signal = io.signal ?? new AbortController().signal;
+  let outcome;
   try {
-    const loaded = await loadTarget(flags.target, io.cwd, (line) => io.stderr.write(line + '\n'));
-    if (printDiagnostics(io, loaded.diagnostics) || !loaded.target) return EXIT.badInput;
-    target = loaded.target;
+    outcome = await run({
+      specs,
+      target: flags.target,
+      cwd: io.cwd,
+      outDir,
+      runId,
+      reporters,
+      jobs: flags.jobs ?? DEFAULT_JOBS,
+      ip: flags.ip === 'both' ? 'both' : (Number(flags.ip) as 4 | 6),
+      timers: flags.realTimers ? 'real' : 'short',
+      signal,
+      version,
+      warn: (line) => io.stderr.write(`warning: ${line}\n`),
+      log: (line) => io.stderr.write(line + '\n'),
+    });
   } catch (err) {
-    if (err instanceof MissingToolError) {
-      io.stderr.write(`tcpconform cannot run here:\n  - ${err.message}\n`);
+    if (err instanceof BadInputError) {
+      printDiagnostics(io, err.diagnostics);
+      return EXIT.badInput;
+    }
+    if (err instanceof CannotRunError) {
+      io.stderr.write('tcpconform cannot run here:\n');
+      for (const p of err.problems) io.stderr.write(`  - ${p.what}\n${p.fix ? `    fix: ${p.fix}\n` : ''}`);
       return EXIT.cannotRun;
     }
     throw err;
   }
-  const resolved = target;
-
-  const jobs = flags.jobs ?? defaultJobs();
-  const reporter = new ReporterMultiplexer(reporters, (line) => io.stderr.write(`warning: ${line}\n`));
-  const signal = io.signal ?? new AbortController().signal;
-  const result = await runSuite({
-    run: runId,
-    specs,
-    targetsFor: (spec) => Object.fromEntries(Object.keys(spec.endpoints).map((n) => [n, resolved])),
-    jobs,
-    outDir,
-    reporter,
-    signal,
-    cwd: io.cwd,
-    version,
-    timers: flags.realTimers ? 'real' : 'short',
-    families: flags.ip === 'both' ? [4, 6] : [Number(flags.ip) as 4 | 6],
-  });
   try {
     updateLatest(reportsDir, runDirName);
   } catch (err) {
@@ -103,11 +75,5 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
     io.stderr.write('interrupted: everything the run created has been removed\n');
     return EXIT.interrupted;
   }
-  const bad = result.results.filter((r) => r.verdict === 'fail' || r.verdict === 'error').length;
-  return bad ? EXIT.failed : EXIT.ok;
-}
-
-/** Specs mostly wait on the network and on timers, so more jobs than cores pays off. */
-function defaultJobs(): number {
-  return 8;
+  return outcome.ok ? EXIT.ok : EXIT.failed;
 }

@@ -15,6 +15,7 @@ import { measureTimers, type TimerCheck } from './timers.js';
 import { matchTimeline } from './verdict.js';
 import { AwaitTimeout, settle, SpecError, waited, type Timing } from './waits.js';
 import { compareWithWire } from './wire-check.js';
+import { LabPlugins, type CustomFaultRule, type Observer } from './plugins.js';
 
 export type { Timing } from './waits.js';
 export type { TimerCheck } from './timers.js';
@@ -49,6 +50,12 @@ export interface ExecuteContext {
   signal: AbortSignal;
   /** Given the lab's teardown instead of waiting for it; whoever takes it must await it. */
   deferTeardown?: (teardown: Promise<void>) => void;
+  /** Wire rules given as functions (library API), started after the spec's own. */
+  faults?: CustomFaultRule[];
+  /** Observers given through the library API. */
+  observers?: Observer[];
+  /** Problems of those plug-ins: they never change a verdict. */
+  warn?: (line: string) => void;
 }
 
 /**
@@ -94,6 +101,8 @@ export interface Outcome {
   disagreements?: string[];
   /** Where the spec's wall time went (filled in once the lab is gone). */
   timing?: Timing;
+  /** Lines the library API's observers added. */
+  notes?: string[];
 }
 
 /** What fills a peer endpoint: the harness itself, which starts no program. */
@@ -169,6 +178,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     const result: Outcome = { verdict, endpoints: {}, packets: lab.relay.packets, labStart: lab.startedAt, timing };
     if (reason !== undefined) result.reason = reason;
     if (stderr) result.stderr = stderr;
+    if (plugins.notes.length) result.notes = plugins.notes;
     const disagreements = compareWithWire({
       packets: lab.relay.packets,
       actions: player?.actions ?? [],
@@ -206,8 +216,10 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     return { ...o, verdict: 'deviation', reason: `${documented.join('; ')} (observed: ${o.reason ?? ''})` };
   };
 
+  const plugins = new LabPlugins(spec, ctx, lab, contexts);
   timing.labMs = lap();
   try {
+    await plugins.begin();
     // allSettled: when one target fails to start, the others must have
     // finished starting (and be known) so that `finally` stops them all.
     const started = await Promise.allSettled(
@@ -224,6 +236,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     timing.startMs = lap();
     for (const rule of spec.wire) lab.relay.startRule(rule);
+    for (const rule of plugins.faultRules) lab.relay.startRule(rule);
     player = new StepPlayer(lab, endpoints, obs, ctx, peers, timing);
     for (const step of spec.steps) {
       ctx.signal.throwIfAborted();
@@ -232,6 +245,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     await waited(timing, player.finish());
     await settle(spec, obs, ctx.timeouts.settleMs, () => player!.throwIfTargetFailed(), timing);
     timing.stepsMs = lap();
+    await plugins.end();
     obs.snapshot();
     const timelines = obs.timelines();
     const failed = names.filter((n) => !matchTimeline(spec.expect[n] ?? [], timelines[n] ?? []).ok);
@@ -245,6 +259,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     return outcome('pass');
   } catch (err) {
     if (ctx.signal.aborted) throw err;
+    await plugins.end();
     if (err instanceof AwaitTimeout || err instanceof PeerMismatch) return judged(outcome('fail', err.message));
     const stderr: Record<string, string> = {};
     for (const ep of endpoints.values()) {
@@ -257,6 +272,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     if (timing.startMs === 0) timing.startMs = lap();
     else if (timing.stepsMs === 0) timing.stepsMs = lap();
     obs.close();
+    plugins.close();
     const teardown = (async () => {
       await Promise.all([...endpoints.values()].map((ep) => ep.process?.stop()));
       await lab.destroy();
