@@ -5,6 +5,7 @@ import { formatDiagnostic, type Diagnostic } from '../spec/diagnostic.js';
 import { loadSpecs } from '../spec/load.js';
 import { cleanCommand, type CleanFlags } from './clean.js';
 import { doctorCommand } from './doctor.js';
+import { initCommand, type InitFlags } from './init.js';
 import { EXIT, type Io } from './io.js';
 import { REPORT_DEFAULT_REPORTERS, reportCommand, type ReportFlags } from './report.js';
 import { listJson, type ListFlags } from './list.js';
@@ -73,6 +74,15 @@ export async function main(io: Io): Promise<number> {
       const { specs, diagnostics, files } = await loadSpecs(paths.length ? paths : [SPECS_DIR], { cwd: io.cwd });
       if (printDiagnostics(io, diagnostics)) return void (code = EXIT.badInput);
       io.stdout.write(`${specs.length} spec(s) in ${files.length} file(s): valid\n`);
+    });
+
+  program
+    .command('init')
+    .description('write a starter spec folder and a target file for your server (never over existing files)')
+    .argument('[dir]', 'folder to write into', 'tcpconform')
+    .option('--server <argv>', 'the command that starts your server, e.g. "./my-server --port {port}"')
+    .action(async (dir: string, opts: InitFlags) => {
+      code = await initCommand(io, dir, opts);
     });
 
   program
