@@ -47,14 +47,19 @@ export interface ObservedLab {
   endpoints: { name: string; role: 'client' | 'server'; addr: string; /** Network namespace; empty for a peer endpoint. */ namespace: string }[];
 }
 
+/**
+ * Specs run in parallel, so one observer's hooks for different specs
+ * interleave: each hook gets the same `lab` object for one spec, to key
+ * per-spec state by (a Map or WeakMap).
+ */
 export interface Observer {
   name: string;
   /** The lab is up and the targets not started yet. */
   onSpecBegin?(lab: ObservedLab): void | Promise<void>;
   /** Every TCP segment the relay delivered, as it is delivered. */
-  onSegment?(segment: WireSegment & { /** Milliseconds since the lab started. */ tMs: number }): void;
+  onSegment?(segment: WireSegment & { /** Milliseconds since the lab started. */ tMs: number }, lab: ObservedLab): void;
   /** The steps are over and the lab is still up. Lines returned go into the spec's result (`notes`). */
-  onSpecEnd?(): void | string[] | Promise<void | string[]>;
+  onSpecEnd?(lab: ObservedLab): void | string[] | Promise<void | string[]>;
 }
 
 export function wireSegment(from: string, to: string, seg: Segment): WireSegment {
@@ -94,14 +99,19 @@ export function toFaultRules(
 }
 
 /** Runs the observers' `onSegment` for a delivered packet; an observer that throws is reported once and dropped. */
-export function segmentFanout(observers: Observer[], labStart: number, warn: (o: Observer, err: unknown) => void): (p: WirePacket) => void {
+export function segmentFanout(
+  observers: Observer[],
+  lab: ObservedLab,
+  labStart: number,
+  warn: (o: Observer, err: unknown) => void,
+): (p: WirePacket) => void {
   const live = new Set(observers.filter((o) => o.onSegment));
   return (p) => {
     if (!p.seg) return;
     const view = { ...wireSegment(p.from, p.to, p.seg), tMs: Math.round((p.t - labStart)) / 1000 };
     for (const o of live) {
       try {
-        o.onSegment!(view);
+        o.onSegment!(view, lab);
       } catch (err) {
         live.delete(o);
         warn(o, err);
@@ -136,6 +146,7 @@ export class LabPlugins {
   private readonly warn: (line: string) => void;
   private readonly family: 4 | 6;
   private unsubscribe: (() => void) | undefined;
+  private view: ObservedLab | undefined;
   private ended = false;
 
   constructor(
@@ -165,15 +176,15 @@ export class LabPlugins {
 
   async begin(): Promise<void> {
     if (!this.observers.length) return;
-    const view: ObservedLab = {
+    const view: ObservedLab = (this.view = {
       spec: { id: this.spec.id, title: this.spec.title },
       family: this.family,
       port: this.lab.port,
       endpoints: this.endpoints.map((e) => ({ name: e.name, role: e.role, addr: e.addr, namespace: this.lab.endpoint(e.name).ns })),
-    };
+    });
     for (const o of [...this.observers]) await this.call(o, 'onSpecBegin', () => o.onSpecBegin?.(view));
     this.unsubscribe = this.lab.relay.onPacket(
-      segmentFanout(this.observers, this.lab.startedAt, (o, err) => this.drop(o, 'onSegment', err)),
+      segmentFanout(this.observers, view, this.lab.startedAt, (o, err) => this.drop(o, 'onSegment', err)),
     );
   }
 
@@ -181,9 +192,11 @@ export class LabPlugins {
   async end(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    const view = this.view;
+    if (!view) return;
     this.close();
     for (const o of [...this.observers]) {
-      const lines = await this.call(o, 'onSpecEnd', () => o.onSpecEnd?.());
+      const lines = await this.call(o, 'onSpecEnd', () => o.onSpecEnd?.(view));
       if (Array.isArray(lines)) this.notes.push(...lines.map((l) => `${o.name}: ${String(l)}`));
     }
   }
