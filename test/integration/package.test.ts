@@ -91,7 +91,8 @@ test('a jest test written with tcpconform/jest passes against the reference serv
   fs.mkdirSync(path.join(project, 'wrong'));
   fs.copyFileSync(path.join(FIXTURES, 'specs/wrong/three-way-wrong.yaml'), path.join(project, 'wrong/three-way-wrong.yaml'));
   fs.writeFileSync(path.join(project, 'wrong.test.js'), "require('tcpconform/jest').describeConformance({ title: 'wrong', specs: 'wrong' });\n");
-  const fail = await sh('npx', ['jest', '--ci', '--reporters=default', '--reporters=jest-junit', 'wrong.test.js']);
+  // --reporters takes a list, so the test path comes before it.
+  const fail = await sh('npx', ['jest', '--ci', 'wrong.test.js', '--reporters=default', '--reporters=jest-junit']);
   expect(fail.exitCode).toBe(1);
   const xml = fs.readFileSync(path.join(env.JEST_JUNIT_OUTPUT_DIR, 'junit.xml'), 'utf8');
   const doc = new XMLParser({ ignoreAttributes: false }).parse(xml) as {
