@@ -38,6 +38,7 @@ beforeAll(async () => {
     'install', '--offline', '--no-audit', '--no-fund',
     path.join(dir, `tcpconform-${version('..')}.tgz`),
     `jest@${version('jest')}`, `jest-junit@${version('jest-junit')}`, `@types/node@${version('@types/node')}`,
+    `typescript@${version('typescript')}`,
   ]);
   expect(install).toMatchObject({ exitCode: 0 });
 }, 240_000);
@@ -66,6 +67,33 @@ test('the library loads as an ES module and names its exports', async () => {
   const r = await sh(process.execPath, ['-e', script]);
   expect(r).toMatchObject({ exitCode: 0, all: 'handshake.three-way function' });
 });
+
+test('the types: a TypeScript program using the API and tcpconform/jest compiles, and a wrong option does not', async () => {
+  fs.writeFileSync(
+    path.join(project, 'check.mts'),
+    [
+      "import { loadSuite, run, BadInputError, type Observer, type Reporter, type RunResult } from 'tcpconform';",
+      "import { describeConformance, type ConformanceOptions } from 'tcpconform/jest';",
+      "const reporter: Reporter = { name: 'r', onEnd: (r: RunResult) => console.log(r.totals) };",
+      "const observer: Observer = { name: 'o', onSegment: (s) => console.log(s.flags, s.len) };",
+      'export async function go(): Promise<boolean> {',
+      '  const specs = await loadSuite();',
+      "  const outcome = await run({ specs, target: 'reference', reporters: [reporter], observers: [observer], faults: [{ name: 'f', action: 'drop', match: (s) => s.flags === 'FIN' }] });",
+      '  return outcome.ok && !(outcome instanceof BadInputError);',
+      '}',
+      "const options: ConformanceOptions = { specs: 'specs', target: 'reference', ip: 'both' };",
+      'describeConformance;',
+      'options;',
+      "// @ts-expect-error: there is no option 'spec'",
+      "const wrong: ConformanceOptions = { spec: 'specs' };",
+      'wrong;',
+      '',
+    ].join('\n'),
+  );
+  const tsc = await sh('npx', ['tsc', '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck', 'check.mts']);
+  expect(tsc.all).not.toMatch(/error/i);
+  expect(tsc.exitCode).toBe(0);
+}, 60_000);
 
 test('a jest test written with tcpconform/jest passes against the reference server, and a wrong spec fails with its diff in jest-junit', async () => {
   const init = await sh('npx', ['tcpconform', 'init', 'conformance', '--server', '{reference}/tcpref-server']);
