@@ -15,7 +15,8 @@ import { measureTimers, type TimerCheck } from './timers.js';
 import { matchTimeline } from './verdict.js';
 import { AwaitTimeout, settle, SpecError, waited, type Timing } from './waits.js';
 import { compareWithWire } from './wire-check.js';
-import { LabPlugins, type CustomFaultRule, type Observer } from './plugins.js';
+import { LabPlugins } from './lab-plugins.js';
+import type { CustomFaultRule, Observer } from './plugins.js';
 
 export type { Timing } from './waits.js';
 export type { TimerCheck } from './timers.js';
