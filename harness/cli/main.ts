@@ -5,9 +5,11 @@ import { formatDiagnostic, type Diagnostic } from '../spec/diagnostic.js';
 import { loadSpecs } from '../spec/load.js';
 import { cleanCommand, type CleanFlags } from './clean.js';
 import { doctorCommand } from './doctor.js';
+import { initCommand, type InitFlags } from './init.js';
 import { EXIT, type Io } from './io.js';
 import { REPORT_DEFAULT_REPORTERS, reportCommand, type ReportFlags } from './report.js';
 import { matrixCommand, type MatrixFlags } from './matrix.js';
+import { listJson, type ListFlags } from './list.js';
 import { runCommand } from './run.js';
 import { SHOW_DEFAULT_RESULTS, showCommand, type ShowFlags } from './show.js';
 
@@ -70,12 +72,16 @@ export async function main(io: Io): Promise<number> {
     .description('list the specs found in paths (default: the bundled suite)')
     .argument('[paths...]', 'spec files or folders', [])
     .option('-g, --grep <pattern>', 'only specs whose id or title matches')
-    .action(async (paths: string[], opts: { grep?: string }) => {
+    .option('--json', 'print a JSON array of { id, title, file } (and deviation, with --target)')
+    .option('-t, --target <target>', "with --json: mark the specs this target's file documents as deviations")
+    .action(async (paths: string[], opts: ListFlags) => {
       const { specs, diagnostics } = await loadSpecs(paths.length ? paths : [SPECS_DIR], { cwd: io.cwd });
       if (printDiagnostics(io, diagnostics)) return void (code = EXIT.badInput);
       const grep = compileGrep(io, opts.grep);
       if (grep === null) return void (code = EXIT.badInput);
-      for (const s of specs.filter((s) => !grep || grep.test(s.id) || grep.test(s.title))) io.stdout.write(`${s.id}\t${s.title}\n`);
+      const listed = specs.filter((s) => !grep || grep.test(s.id) || grep.test(s.title));
+      if (opts.json) return void (code = await listJson(io, listed, opts.target));
+      for (const s of listed) io.stdout.write(`${s.id}\t${s.title}\n`);
     });
 
   program
@@ -86,6 +92,15 @@ export async function main(io: Io): Promise<number> {
       const { specs, diagnostics, files } = await loadSpecs(paths.length ? paths : [SPECS_DIR], { cwd: io.cwd });
       if (printDiagnostics(io, diagnostics)) return void (code = EXIT.badInput);
       io.stdout.write(`${specs.length} spec(s) in ${files.length} file(s): valid\n`);
+    });
+
+  program
+    .command('init')
+    .description('write a starter spec folder and a target file for your server (never over existing files)')
+    .argument('[dir]', 'folder to write into', 'tcpconform')
+    .option('--server <argv>', 'the command that starts your server, e.g. "./my-server --port {port}"')
+    .action(async (dir: string, opts: InitFlags) => {
+      code = await initCommand(io, dir, opts);
     });
 
   program

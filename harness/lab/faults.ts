@@ -12,7 +12,15 @@ export type FaultAction = 'hold' | 'drop' | 'delay' | 'duplicate' | 'reorder';
 export interface FaultRule {
   action: FaultAction;
   name: string;
-  match: { from: string; flags?: string[]; data?: boolean; nth?: number; count?: number };
+  match: {
+    from: string;
+    flags?: string[];
+    data?: boolean;
+    nth?: number;
+    count?: number;
+    /** A rule given as a function (library API): the segment must also pass it. */
+    test?: (seg: Segment) => boolean;
+  };
   ms?: number;
 }
 
@@ -60,6 +68,7 @@ export function matchesPattern(rule: FaultRule, from: string, seg: Segment): boo
   if (m.from !== from) return false;
   if (m.flags && !flagsMatch(m.flags, seg)) return false;
   if (m.data !== undefined && (seg.payload.length > 0) !== m.data) return false;
+  if (m.test && !m.test(seg)) return false;
   return true;
 }
 

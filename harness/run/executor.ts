@@ -16,6 +16,8 @@ import { matchTimeline } from './verdict.js';
 import { AwaitTimeout, settle, SpecError, waited, type Timing } from './waits.js';
 import { awaitNeedsTracepoint, needsTracepoint } from './tracepoint-only.js';
 import { compareWithWire } from './wire-check.js';
+import { LabPlugins } from './lab-plugins.js';
+import type { CustomFaultRule, Observer } from './plugins.js';
 
 export type { Timing } from './waits.js';
 export type { TimerCheck } from './timers.js';
@@ -51,6 +53,12 @@ export interface ExecuteContext {
   signal: AbortSignal;
   /** Given the lab's teardown instead of waiting for it; whoever takes it must await it. */
   deferTeardown?: (teardown: Promise<void>) => void;
+  /** Wire rules given as functions (library API), started after the spec's own. */
+  faults?: CustomFaultRule[];
+  /** Observers given through the library API. */
+  observers?: Observer[];
+  /** Problems of those plug-ins: they never change a verdict. */
+  warn?: (line: string) => void;
 }
 
 /**
@@ -96,6 +104,8 @@ export interface Outcome {
   disagreements?: string[];
   /** Where the spec's wall time went (filled in once the lab is gone). */
   timing?: Timing;
+  /** Lines the library API's observers added. */
+  notes?: string[];
 }
 
 /** What fills a peer endpoint: the harness itself, which starts no program. */
@@ -176,6 +186,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     const result: Outcome = { verdict, endpoints: {}, packets: lab.relay.packets, labStart: lab.startedAt, timing };
     if (reason !== undefined) result.reason = reason;
     if (stderr) result.stderr = stderr;
+    if (plugins.notes.length) result.notes = plugins.notes;
     // Without the tracepoint the wire is the judge itself: nothing to compare.
     const disagreements = !ctx.trace ? [] : compareWithWire({
       packets: lab.relay.packets,
@@ -225,8 +236,10 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     return { ...o, verdict: 'deviation', reason: `${documented.join('; ')} (observed: ${o.reason ?? ''})` };
   };
 
+  const plugins = new LabPlugins(spec, ctx, lab, contexts);
   timing.labMs = lap();
   try {
+    await plugins.begin();
     // allSettled: when one target fails to start, the others must have
     // finished starting (and be known) so that `finally` stops them all.
     const started = await Promise.allSettled(
@@ -243,6 +256,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     timing.startMs = lap();
     for (const rule of spec.wire) lab.relay.startRule(rule);
+    for (const rule of plugins.faultRules) lab.relay.startRule(rule);
     player = new StepPlayer(lab, endpoints, obs, ctx, peers, timing);
     for (const step of spec.steps) {
       ctx.signal.throwIfAborted();
@@ -253,6 +267,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     await settle(spec, obs, ctx.timeouts.settleMs, () => player!.throwIfTargetFailed(), timing);
     await waited(timing, obs.syncUserspace());
     timing.stepsMs = lap();
+    await plugins.end();
     obs.snapshot();
     const timelines = obs.timelines();
     const failed = names.filter((n) => !matchTimeline(spec.expect[n] ?? [], timelines[n] ?? []).ok);
@@ -270,6 +285,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     return outcome('pass');
   } catch (err) {
     if (ctx.signal.aborted) throw err;
+    await plugins.end();
     if (err instanceof AwaitTimeout && !ctx.trace && err.pending.length) {
       const timelines = obs.timelines();
       const why = err.pending.map(([n, state]) => (peerNames.has(n) ? undefined : awaitNeedsTracepoint(n, state, timelines[n] ?? [])));
@@ -287,6 +303,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     if (timing.startMs === 0) timing.startMs = lap();
     else if (timing.stepsMs === 0) timing.stepsMs = lap();
     obs.close();
+    plugins.close();
     const teardown = (async () => {
       await Promise.all([...endpoints.values()].map((ep) => ep.process?.stop()));
       await lab.destroy();

@@ -120,6 +120,9 @@ export const SpecResultSchema = Type.Object(
     stderr: Type.Optional(
       Type.Record(Type.String(), Type.String(), { description: 'Tail of each target process\'s stderr, on error' }),
     ),
+    notes: Type.Optional(
+      Type.Array(Type.String(), { description: 'Lines added by observers given through the library API, each prefixed with the observer\'s name' }),
+    ),
     timing: Type.Optional(
       Type.Object(
         {

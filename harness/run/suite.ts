@@ -12,6 +12,7 @@ import type { ResolvedTarget } from '../target/definition.js';
 import { DEFAULT_TIMEOUTS, executeSpec, type Outcome, type Timeouts } from './executor.js';
 import type { RunResult, SpecResult, VerdictName } from './results.js';
 import { coverageOf } from './coverage.js';
+import type { CustomFaultRule, Observer } from './plugins.js';
 import { pcapOf, round3, segmentsOf } from './segments.js';
 
 /**
@@ -41,6 +42,12 @@ export interface SuiteOptions {
    * specs that only the tracepoint can judge are skipped.
    */
   tracepoint?: boolean;
+  /** Wire rules given as functions (library API). */
+  faults?: CustomFaultRule[];
+  /** Observers of each spec's lab (library API). */
+  observers?: Observer[];
+  /** Where problems of those plug-ins go. */
+  warn?: (line: string) => void;
 }
 
 export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
@@ -91,6 +98,9 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
           timers: opts.timers,
           family,
           signal: opts.signal,
+          ...(opts.faults ? { faults: opts.faults } : {}),
+          ...(opts.observers ? { observers: opts.observers } : {}),
+          ...(opts.warn ? { warn: opts.warn } : {}),
           deferTeardown: (t) => {
             teardowns.add(t);
             void t.finally(() => teardowns.delete(t));
@@ -183,6 +193,7 @@ function toResult(spec: Spec, family: 4 | 6, outcome: Outcome, durationMs: numbe
   if (outcome.verdict !== 'pass' && diff.length) result.diff = diff.join('\n');
   if (outcome.stderr) result.stderr = outcome.stderr;
   if (outcome.disagreements) result.disagreements = outcome.disagreements;
+  if (outcome.notes) result.notes = outcome.notes;
   if (outcome.timing) {
     const t = outcome.timing;
     result.timing = { labMs: round3(t.labMs), startMs: round3(t.startMs), stepsMs: round3(t.stepsMs), waitMs: round3(t.waitMs), teardownMs: round3(t.teardownMs) };

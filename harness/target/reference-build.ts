@@ -1,7 +1,9 @@
 /**
  * Builds the bundled reference programs (`tcpref-server`, `tcpref-client`)
  * from `targets/reference/src/` with the system C compiler, into
- * `targets/reference/build/`.
+ * `targets/reference/build/` in a source checkout, and into a cache folder
+ * when the package is installed under node_modules (which may be read-only
+ * or shared between projects): see {@link referenceBuildDir}.
  *
  * A binary is rebuilt only when it is missing or older than a source file.
  * Several processes may call this at once (parallel test workers, parallel
@@ -10,7 +12,9 @@
  * half-written binary.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -35,7 +39,7 @@ export const REFERENCE_CFLAGS: readonly string[] = ['-O2', '-Wall', '-Wextra', '
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REFERENCE_DIR = path.join(ROOT, 'targets', 'reference');
 const SOURCE_DIR = path.join(REFERENCE_DIR, 'src');
-const BUILD_DIR = path.join(REFERENCE_DIR, 'build');
+const CHECKOUT_BUILD_DIR = path.join(REFERENCE_DIR, 'build');
 
 /** Each program is its main file plus every shared `.c` file. */
 const PROGRAMS = [
@@ -79,6 +83,7 @@ async function build(opts: EnsureOptions): Promise<ReferencePrograms> {
   const log = opts.log ?? (() => {});
   const sources = await listSources();
   const newest = Math.max(...(await Promise.all(sources.map(async (f) => (await stat(f)).mtimeMs))));
+  const BUILD_DIR = await referenceBuildDir(sources);
   const result: ReferencePrograms = {
     dir: BUILD_DIR,
     server: path.join(BUILD_DIR, 'tcpref-server'),
@@ -108,6 +113,24 @@ async function build(opts: EnsureOptions): Promise<ReferencePrograms> {
     ),
   );
   return result;
+}
+
+/**
+ * Where the programs are built. `TCPCONFORM_REFERENCE_BUILD` wins; a source
+ * checkout builds beside its sources; an installed package (a path through
+ * node_modules) builds into `$XDG_CACHE_HOME/tcpconform` (or
+ * `~/.cache/tcpconform`), in a folder named after a hash of the sources and
+ * the compiler settings, so versions sharing a cache never mix binaries.
+ */
+export async function referenceBuildDir(sources?: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const fromEnv = env['TCPCONFORM_REFERENCE_BUILD']?.trim();
+  if (fromEnv) return path.resolve(fromEnv);
+  if (!ROOT.split(path.sep).includes('node_modules')) return CHECKOUT_BUILD_DIR;
+  const hash = createHash('sha256');
+  for (const f of sources ?? (await listSources())) hash.update(path.basename(f)).update('\0').update(await readFile(f));
+  hash.update(REFERENCE_CFLAGS.join(' ')).update(env['CC'] ?? '');
+  const cache = env['XDG_CACHE_HOME']?.trim() || path.join(os.homedir(), '.cache');
+  return path.join(cache, 'tcpconform', `reference-${hash.digest('hex').slice(0, 16)}`);
 }
 
 /** Every `.c` and `.h` file of the reference sources, sorted. */

@@ -351,7 +351,7 @@ describe('suites', () => {
   test('a duplicate id is reported at the id of the later file', async () => {
     const r = await loadSpecs(['test/fixtures/specs/duplicate-id'], { cwd: ROOT });
     expect(r.specs.map((s) => path.basename(s.file))).toEqual(['first.yaml']);
-    expect(r.diagnostics.map((d) => `${d.file}:${where(d)}`)).toEqual(['test/fixtures/specs/duplicate-id/second.yaml:duplicate-id@2:5']);
+    expect(r.diagnostics.map((d) => `${d.file}:${where(d)}`)).toEqual(['test/fixtures/specs/duplicate-id/second.yaml:duplicate-id@3:5']);
     expect(r.diagnostics[0]?.message).toBe('spec id "dup.same" is already used by test/fixtures/specs/duplicate-id/first.yaml');
   });
 

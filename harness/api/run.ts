@@ -1,0 +1,177 @@
+import path from 'node:path';
+import { preflight, ROOTLESS_NOTICE } from '../lab/preflight.js';
+import { prepareRootlessMounts } from '../lab/privilege.js';
+import { newRunId } from '../lab/names.js';
+import { ReporterMultiplexer } from '../report/multiplexer.js';
+import type { Reporter } from '../report/reporter.js';
+import type { Timeouts } from '../run/executor.js';
+import type { CustomFaultRule, Observer } from '../run/plugins.js';
+import type { RunResult } from '../run/results.js';
+import { runSuite } from '../run/suite.js';
+import { fileDiagnostic, type Diagnostic } from '../spec/diagnostic.js';
+import type { Spec } from '../spec/types.js';
+import type { ResolvedTarget } from '../target/definition.js';
+import { MissingToolError } from '../target/reference-build.js';
+import { loadTarget } from '../target/registry.js';
+import { BadInputError, CannotRunError, NeedsUserNamespaceError } from './errors.js';
+import { packageVersion } from './package.js';
+
+/**
+ * Running specs from a program: the same sequence as `tcpconform run`
+ * (bad input first, then the machine, then the run), with failures as
+ * exceptions: `BadInputError` (exit 2 in the CLI), `CannotRunError` (exit 3).
+ */
+
+export interface RunOptions {
+  /** Specs to run (from `loadSpecs`). */
+  specs: Spec[];
+  /** A bundled target's id (`reference`), a target file's path, or a target loaded with `loadTarget`; fills every endpoint. */
+  target: string | ResolvedTarget;
+  /** Paths are relative to it; default: the process's working directory. */
+  cwd?: string;
+  /** The run folder (results, pcaps, reports); default: `reports/<stamp>-<run id>` below `cwd`. */
+  outDir?: string;
+  /** Six hex digits; default: a new one. */
+  runId?: string;
+  /** Receive the results as specs finish; none by default. */
+  reporters?: Reporter[];
+  /** Specs run at once (default 8). */
+  jobs?: number;
+  /** IP version(s) each spec runs over (default 4). */
+  ip?: 4 | 6 | 'both';
+  /** `short` (default): protocol timers shortened inside the labs; `real`: the kernel's. */
+  timers?: 'short' | 'real';
+  /** Aborting it stops the run; everything it created is removed before `run` returns. */
+  signal?: AbortSignal;
+  /** Wire rules written as functions, applied in every spec they select. */
+  faults?: CustomFaultRule[];
+  /** Observers of each spec's lab. */
+  observers?: Observer[];
+  /** Warnings (a reporter, observer or rule that threw); default: standard error. */
+  warn?: (line: string) => void;
+  /** Progress lines, e.g. building the reference programs; default: silent. */
+  log?: (line: string) => void;
+  /** Limits for target readiness, control replies and awaits (defaults as documented in README). */
+  timeouts?: Timeouts;
+  /** Tool version recorded in the results; default: this package's. */
+  version?: string;
+}
+
+export interface RunOutcome {
+  /** What `results.json` holds. */
+  result: RunResult;
+  /** The run folder. */
+  outDir: string;
+  /** The signal was aborted: the results are partial. */
+  interrupted: boolean;
+  /** No spec failed or errored (what exit status 0 means in the CLI). */
+  ok: boolean;
+}
+
+/** A run's id and the name of its folder (`<UTC stamp>-<run id>`). */
+export function newRunFolder(): { runId: string; name: string } {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const runId = newRunId();
+  return { runId, name: `${stamp}-${runId}` };
+}
+
+/** Endpoints of the specs that need a role the target lacks, reported at the target file's roles. */
+export function missingRoles(specs: Spec[], target: ResolvedTarget): Diagnostic[] {
+  return specs.flatMap((s) =>
+    Object.entries(s.endpoints)
+      .filter(([, e]) => !e.peer && !target.roles.includes(e.role))
+      .map(([name, e]) => {
+        const message = `${s.id}: endpoint ${name} needs a ${e.role}, and target ${target.id} has no such role (it has: ${target.roles.join(', ')})`;
+        return target.at?.roles('missing-role', message) ?? fileDiagnostic(target.file, 'missing-role', message);
+      }),
+  );
+}
+
+/**
+ * Checks the target against the specs, then the machine, then readies the
+ * target (building the reference programs if it uses them).
+ *
+ * @throws BadInputError, CannotRunError
+ */
+export async function prepareTarget(
+  specs: Spec[],
+  target: string | ResolvedTarget,
+  opts: { cwd?: string; log?: (line: string) => void; ip?: 4 | 6 | 'both' } = {},
+): Promise<{ target: ResolvedTarget; tracepoint: boolean }> {
+  const cwd = opts.cwd ?? process.cwd();
+  const declared = typeof target === 'string' ? await checkedTarget(target, cwd, undefined, false) : target;
+  const missing = missingRoles(specs, declared);
+  if (missing.length) throw new BadInputError(missing);
+  if (declared.stack === 'userspace' && (opts.ip ?? 4) !== 4) {
+    const message = `target ${declared.id} brings its own TCP/IP stack, attached over a TAP device: the harness relays IPv4 to it only (ARP, no IPv6 neighbour discovery); run it with --ip 4`;
+    throw new BadInputError([fileDiagnostic(declared.file, 'userspace-ipv4-only', message)]);
+  }
+
+  const { mode, problems } = await preflight();
+  if (problems.length) throw new CannotRunError(problems);
+  if (mode === 'rootless-outside') throw new NeedsUserNamespaceError();
+  if (mode === 'rootless') {
+    try {
+      await prepareRootlessMounts();
+    } catch (err) {
+      throw new CannotRunError([
+        { what: `a private /run/netns for the labs could not be mounted: ${(err as Error).message}`, fix: 'run as root, e.g. `sudo npx tcpconform run`' },
+      ]);
+    }
+    opts.log?.(ROOTLESS_NOTICE);
+  }
+  if (typeof target !== 'string') return { target, tracepoint: mode === 'root' };
+  try {
+    return { target: await checkedTarget(target, cwd, opts.log, true), tracepoint: mode === 'root' };
+  } catch (err) {
+    if (err instanceof MissingToolError) throw new CannotRunError([{ what: err.message }]);
+    throw err;
+  }
+}
+
+async function checkedTarget(name: string, cwd: string, log: ((line: string) => void) | undefined, build: boolean): Promise<ResolvedTarget> {
+  const loaded = await loadTarget(name, cwd, log, build);
+  if (loaded.diagnostics.length || !loaded.target) throw new BadInputError(loaded.diagnostics);
+  return loaded.target;
+}
+
+/**
+ * Runs the specs against the target and returns the results.
+ *
+ * @throws BadInputError when there is nothing to run or the target is unusable
+ * @throws CannotRunError when the machine cannot run labs (e.g. not root)
+ */
+export async function run(opts: RunOptions): Promise<RunOutcome> {
+  const cwd = opts.cwd ?? process.cwd();
+  if (opts.specs.length === 0) throw new BadInputError([fileDiagnostic(cwd, 'no-specs', 'no specs to run')]);
+  const ip = opts.ip ?? 4;
+  const { target, tracepoint } = await prepareTarget(opts.specs, opts.target, { cwd, ip, ...(opts.log ? { log: opts.log } : {}) });
+  const folder = newRunFolder();
+  const runId = opts.runId ?? folder.runId;
+  const outDir = path.resolve(cwd, opts.outDir ?? path.join('reports', folder.name));
+  const warn = opts.warn ?? ((line: string) => void process.stderr.write(`warning: ${line}\n`));
+  const signal = opts.signal ?? new AbortController().signal;
+  const result = await runSuite({
+    run: runId,
+    specs: opts.specs,
+    targetsFor: (spec) => Object.fromEntries(Object.keys(spec.endpoints).map((n) => [n, target])),
+    jobs: opts.jobs ?? DEFAULT_JOBS,
+    outDir,
+    reporter: new ReporterMultiplexer(opts.reporters ?? [], warn),
+    signal,
+    cwd,
+    version: opts.version ?? packageVersion(),
+    timers: opts.timers ?? 'short',
+    families: ip === 'both' ? [4, 6] : [ip],
+    tracepoint,
+    ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+    ...(opts.faults ? { faults: opts.faults } : {}),
+    ...(opts.observers ? { observers: opts.observers } : {}),
+    warn,
+  });
+  const ok = !result.results.some((r) => r.verdict === 'fail' || r.verdict === 'error');
+  return { result, outDir, interrupted: signal.aborted, ok };
+}
+
+/** Specs mostly wait on the network and on timers, so more jobs than cores pays off. */
+export const DEFAULT_JOBS = 8;
