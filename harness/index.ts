@@ -6,7 +6,7 @@
 
 export { run, prepareTarget, missingRoles, newRunFolder, DEFAULT_JOBS, type RunOptions, type RunOutcome } from './api/run.js';
 export { loadSuite, readTarget, type LoadSuiteOptions } from './api/load.js';
-export { BadInputError, CannotRunError, type MachineProblem } from './api/errors.js';
+export { BadInputError, CannotRunError, NeedsUserNamespaceError, type MachineProblem } from './api/errors.js';
 export { BUNDLED_SPECS, SCHEMAS_DIR, PACKAGE_ROOT, packageVersion } from './api/package.js';
 
 export { loadSpecs, loadSpecFile } from './spec/load.js';

@@ -133,20 +133,21 @@ console.log(JSON.stringify({
   expect(r.out).toEqual({ bad: ['missing-role@6'], broken: [expect.stringMatching(/^error: .*exited with status 3/)], ok: false });
 });
 
-test('run without root: CannotRunError with each problem and its fix; loading still works', async () => {
+test('run without root: NeedsUserNamespaceError (a CannotRunError) saying to use the command; loading still works', async () => {
   const r = await script(
     'nonroot',
     `
-import { CannotRunError, loadSuite, run } from 'tcpconform';
+import { CannotRunError, NeedsUserNamespaceError, loadSuite, run } from 'tcpconform';
 const specs = await loadSuite();
 try { await run({ specs, target: 'reference' }); console.log('"ran"'); }
-catch (err) { console.log(JSON.stringify({ cannot: err instanceof CannotRunError, problems: err.problems, specs: specs.length })); }
+catch (err) { console.log(JSON.stringify({ cannot: err instanceof CannotRunError, userns: err instanceof NeedsUserNamespaceError, problems: err.problems, specs: specs.length })); }
 `,
     'nobody',
   );
   expect(r.exitCode).toBe(0);
-  const out = r.out as { cannot: boolean; problems: { what: string; fix: string }[]; specs: number };
+  const out = r.out as { cannot: boolean; userns: boolean; problems: { what: string; fix: string }[]; specs: number };
   expect(out.cannot).toBe(true);
+  expect(out.userns).toBe(true);
   expect(out.specs).toBeGreaterThanOrEqual(29);
-  expect(out.problems[0]).toEqual({ what: expect.stringContaining('not running as root'), fix: expect.any(String) });
+  expect(out.problems[0]).toEqual({ what: expect.stringContaining('not root'), fix: expect.stringContaining('tcpconform` command') });
 });
