@@ -43,7 +43,7 @@ export function formatSummary(r: LoadResult, opts: { connections: number; concur
   const c = r.check;
   const rate = c && r.loadMs > 0 ? (c.observed / r.loadMs) * 1000 : 0;
   lines.push(
-    `${opts.connections} lifecycles against ${r.server}, ${opts.concurrency} at once: ` +
+    `${opts.connections} lifecycles against ${r.server}, ${opts.concurrency} at once (run ${r.run}): ` +
       (c ? `checked in ${fmtSeconds(r.loadMs)} (${Math.round(rate)}/s; ${fmtSeconds(r.totalMs)} with set-up and teardown)` : 'not checked'),
   );
   if (c) {
@@ -89,6 +89,7 @@ export function summaryJson(r: LoadResult, opts: { connections: number; concurre
   return (
     JSON.stringify({
       pass: loadPassed(r),
+      run: r.run,
       server: r.server,
       connections: opts.connections,
       concurrency: opts.concurrency,

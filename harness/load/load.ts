@@ -49,6 +49,7 @@ export interface LoadProgress {
 }
 
 export interface LoadResult {
+  run: string;
   server: string;
   check?: LedgerCheck;
   /** Why the load could not be checked (the server never listened, an observer lost events, ...). */
@@ -82,7 +83,7 @@ export const MAX_CONNECTIONS = 60000;
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const t0 = performance.now();
   const label = opts.server.kind === 'target' ? opts.server.target.id : opts.server.command.text;
-  const result: LoadResult = { server: label, setupMs: 0, loadMs: 0, totalMs: 0 };
+  const result: LoadResult = { run: opts.run, server: label, setupMs: 0, loadMs: 0, totalMs: 0 };
   registerRun(opts.run);
   const reactor = new Reactor();
   let trace: TraceSession | undefined;
