@@ -1,6 +1,6 @@
-import { execa } from 'execa';
 import fs from 'node:fs';
 import { ensureTracefs, TracefsUnavailable } from '../observe/tracefs.js';
+import { runCommand } from '../sys/runner.js';
 
 /**
  * What a run needs from the machine, checked before anything is created,
@@ -13,8 +13,7 @@ export interface Problem {
 }
 
 async function hasCommand(cmd: string, args: string[]): Promise<boolean> {
-  const r = await execa(cmd, args, { reject: false });
-  return r.exitCode === 0;
+  return (await runCommand([cmd, ...args])).exitCode === 0;
 }
 
 export async function preflight(): Promise<Problem[]> {
@@ -26,7 +25,8 @@ export async function preflight(): Promise<Problem[]> {
     });
     return problems;
   }
-  if (!(await hasCommand('ip', ['-V'])) || !(await hasCommand('ss', ['-V'])))
+  const tools = await Promise.all([hasCommand('ip', ['-V']), hasCommand('ss', ['-V'])]);
+  if (!tools.every(Boolean))
     problems.push({ what: 'iproute2 (ip, ss) is not installed', fix: 'install it: `apt-get install iproute2`' });
   if (!fs.existsSync('/dev/net/tun'))
     problems.push({ what: '/dev/net/tun is missing', fix: 'load the tun module (`modprobe tun`) or create the node: `mkdir -p /dev/net && mknod /dev/net/tun c 10 200`' });
