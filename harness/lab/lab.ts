@@ -3,7 +3,7 @@ import type { Micros } from '../observe/types.js';
 import { sysClose, sysCloseAsync } from '../sys/libc.js';
 import type { Reactor } from '../sys/reactor.js';
 import { monoNow } from './clock.js';
-import { addNamespace, deleteNamespace, insideNamespace, ipBatch, openTun, writeSysctls } from './netns.js';
+import { addNamespace, deleteNamespace, insideNamespace, ipBatch, openSysctls, openTun, writeSysctlFiles } from './netns.js';
 import { blockAddress4, blockAddress6, claimBlock, namespaceName, releaseBlock, tunName } from './names.js';
 import { Relay } from './relay.js';
 
@@ -83,6 +83,8 @@ export class Lab {
   static async create(opts: LabOptions): Promise<Lab> {
     const block = claimBlock(opts.run);
     const made: { ns: string; fd?: number; diag?: SockDiag }[] = [];
+    const sysctls: ReturnType<typeof openSysctls>[] = [];
+    let sysctlsWritten = false;
     try {
       const ifname = tunName(opts.run);
       const specs = opts.endpoints.map((name, i) => ({
@@ -103,7 +105,7 @@ export class Lab {
         if (s.peer) return { ...s, ifname: '', fd: -1 };
         const entry = made.find((m) => m.ns === s.ns)!;
         const { fd, diag } = insideNamespace(s.ns, () => {
-          writeSysctls({ ...BASE_SYSCTLS[opts.family], ...opts.sysctls });
+          sysctls.push(openSysctls({ ...BASE_SYSCTLS[opts.family], ...opts.sysctls }));
           const fd = openTun(ifname);
           entry.fd = fd;
           return { fd, diag: SockDiag.open() };
@@ -111,6 +113,9 @@ export class Lab {
         entry.diag = diag;
         return { ...s, ifname, fd, diag };
       });
+      // Before the links go up: that is when the settings take effect.
+      sysctlsWritten = true;
+      await Promise.all(sysctls.map(writeSysctlFiles));
       await Promise.all(
         endpoints.map((e, i) => {
           if (e.peer) return undefined;
@@ -128,6 +133,7 @@ export class Lab {
       lab.relay.start();
       return lab;
     } catch (err) {
+      if (!sysctlsWritten) for (const o of sysctls.flat()) sysClose(o.fd);
       for (const m of made) {
         if (m.fd !== undefined) sysClose(m.fd);
         m.diag?.close();
