@@ -101,11 +101,14 @@ export class Lab {
           await addNamespace(s.ns);
         }),
       );
+      // Settings first: a device copies the namespace's `default` ones when it is created.
+      for (const s of real) sysctls.push(insideNamespace(s.ns, () => openSysctls({ ...BASE_SYSCTLS[opts.family], ...opts.sysctls })));
+      sysctlsWritten = true;
+      await Promise.all(sysctls.map(writeSysctlFiles));
       const endpoints: LabEndpoint[] = specs.map((s) => {
         if (s.peer) return { ...s, ifname: '', fd: -1 };
         const entry = made.find((m) => m.ns === s.ns)!;
         const { fd, diag } = insideNamespace(s.ns, () => {
-          sysctls.push(openSysctls({ ...BASE_SYSCTLS[opts.family], ...opts.sysctls }));
           const fd = openTun(ifname);
           entry.fd = fd;
           return { fd, diag: SockDiag.open() };
@@ -113,9 +116,6 @@ export class Lab {
         entry.diag = diag;
         return { ...s, ifname, fd, diag };
       });
-      // Before the links go up: that is when the settings take effect.
-      sysctlsWritten = true;
-      await Promise.all(sysctls.map(writeSysctlFiles));
       await Promise.all(
         endpoints.map((e, i) => {
           if (e.peer) return undefined;
