@@ -220,7 +220,12 @@ function startGenerator(ns: string, addr: string, port: number, opts: LoadOption
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
-      const msg = JSON.parse(line) as { started: number; done?: boolean } & GeneratorAccount;
+      let msg: { started: number; done?: boolean } & GeneratorAccount;
+      try {
+        msg = JSON.parse(line) as typeof msg;
+      } catch {
+        continue; // not ours (a runtime warning): the account is the last JSON line
+      }
       state.started = msg.started;
       if (msg.done) last = msg;
     }
