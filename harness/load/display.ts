@@ -50,6 +50,10 @@ export function formatSummary(r: LoadResult, opts: { connections: number; concur
     lines.push(`  client end states: ${counts(c.endStates.client)}   (expected ${EXPECTED_FINAL.client})`);
     lines.push(`  server end states: ${counts(c.endStates.server)}   (expected ${EXPECTED_FINAL.server})`);
     lines.push(`  left at the end:   client ${counts(c.remaining.client) || 'nothing'}; server ${counts(c.remaining.server) || 'nothing'}`);
+    if (r.wire) {
+      const { client, server } = r.wire.resets;
+      lines.push(`  on the wire:       ${r.wire.segments} segments; resets: ${client + server ? `${client} from the client, ${server} from the server` : 'none'}`);
+    }
     if (c.stuck) lines.push(`  ${c.stuck} connection(s) left in CLOSE_WAIT or SYN_RCVD`);
     if (c.unobserved) lines.push(`  ${c.unobserved} lifecycle(s) never seen by the observers`);
     for (const e of c.examples) {
@@ -99,6 +103,7 @@ export function summaryJson(r: LoadResult, opts: { connections: number; concurre
       loadMs: Math.round(r.loadMs),
       totalMs: Math.round(r.totalMs),
       ...(r.client ? { client: r.client } : {}),
+      ...(r.wire ? { wire: r.wire } : {}),
       ...(r.serverErrors ? { serverErrors: r.serverErrors } : {}),
       ...(r.error ? { error: r.error } : {}),
     }) + '\n'

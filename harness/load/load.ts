@@ -57,6 +57,8 @@ export interface LoadResult {
   stderr?: string;
   /** The generator's own account: lifecycles abandoned, and socket errors by name. */
   client?: { abandoned: number; errors: Record<string, number> };
+  /** TCP segments the relay carried, and the resets among them by sender: a reset explains many a failed lifecycle. */
+  wire?: { segments: number; resets: { client: number; server: number } };
   /** Failed replies of a driven server, by error name. */
   serverErrors?: Record<string, number>;
   /** Set-up (lab, observers, server ready), the lifecycles (first connect until every one is checked), and everything. */
@@ -109,8 +111,13 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     const ledger = new Ledger(client.addr, server.addr, lab.port);
     trace.subscribe([client.addr, server.addr], (e) => ledger.onEvent(e));
     // Load mode writes no pcap: the relay's packet log is emptied as it goes.
-    const relayed = { packets: 0 };
-    lab.relay.onPacket(() => relayed.packets++);
+    const wire = { segments: 0, resets: { client: 0, server: 0 } };
+    result.wire = wire;
+    lab.relay.onPacket((p) => {
+      if (!p.seg) return;
+      wire.segments++;
+      if (p.seg.flags.rst) wire.resets[p.from as 'client' | 'server']++;
+    });
 
     if (opts.server.kind === 'target') {
       target = await TargetProcess.start({
