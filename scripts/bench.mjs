@@ -3,7 +3,7 @@
 // fails nothing, it only measures (exit 0 whether goals are met or not; 3
 // when it cannot run here). Run as root after a build: `npm run bench`.
 //
-//   node scripts/bench.mjs [--skip catalog,relay,observers,matrix] [--churn N]
+//   node scripts/bench.mjs [--skip catalog,relay,observers,load,matrix] [--churn N] [--load N]
 //   (BENCH_DEBUG=1 also prints, per observer, which required states were missed)
 //
 // What it measures, all in one run:
@@ -42,7 +42,12 @@
 //    LAST_ACK, CLOSE: 8 transitions each (FIN_WAIT2 and SYN_RECV may be
 //    skipped by the kernel and are not counted). Captured / required. Goal:
 //    100% for the tracepoint; sock_diag polling alone is shown for contrast.
-// 5. The state-by-segment matrix (`tcpconform matrix`, every cell against
+// 5. Load mode: `tcpconform load --connections N` (default 10,000) against
+//    the bundled reference server, as a user runs it: lifecycles checked per
+//    second (first connect until the last is checked) and the command's
+//    whole wall time, process start to exit. Goal: every lifecycle passes
+//    and the whole command takes <= 10 s.
+// 6. The state-by-segment matrix (`tcpconform matrix`, every cell against
 //    the reference, default --jobs): wall time, process start to exit, and
 //    the cells per second. Goal: the whole grid in under 5 minutes.
 import { spawn } from 'node:child_process';
@@ -60,6 +65,7 @@ const flag = (name, fallback) => {
 };
 const skip = new Set((flag('--skip', '') ?? '').split(',').filter(Boolean));
 const CHURN_N = Number(flag('--churn', '1000'));
+const LOAD_N = Number(flag('--load', '10000'));
 
 if (process.getuid?.() !== 0) {
   console.error('bench: needs root (network namespaces, TUN devices, tracefs)');
@@ -179,7 +185,7 @@ async function benchCatalog() {
   console.log(`    --jobs 1: ${totals(one)}; default: ${totals(def)}`);
 }
 
-// ---------------------------------------------------------------- 5
+// ---------------------------------------------------------------- 6
 
 async function benchMatrix() {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpconform-bench-'));
@@ -365,6 +371,22 @@ async function benchObservers(run, reactor) {
   }
 }
 
+// ---------------------------------------------------------------- 5
+
+async function benchLoad() {
+  const t0 = performance.now();
+  const r = await start([process.execPath, path.join(root, 'bin/tcpconform.js'), 'load', '--connections', String(LOAD_N), '--json']).exited;
+  const wall = performance.now() - t0;
+  const out = JSON.parse(r.out.trim().split('\n').at(-1));
+  console.log(`\nload mode (tcpconform load --connections ${LOAD_N}, reference server, ${out.concurrency} at once)`);
+  line('lifecycles checked', `${out.passed}/${out.expected}`, 'all', out.pass && out.passed === LOAD_N);
+  line('lifecycles/s', `${out.lifecyclesPerSecond}`, '>= 1000/s', out.lifecyclesPerSecond >= 1000);
+  line('  lifecycles, first connect to check', fmtMs(out.loadMs));
+  line('  set-up (lab, observers, server)', fmtMs(out.setupMs));
+  line('whole command, start to exit', fmtMs(wall), LOAD_N === 10000 ? '<= 10 s' : '', wall <= 10000);
+  if (!out.pass) console.log(`    exit ${r.code}: ${JSON.stringify({ endStates: out.endStates, error: out.error })}`);
+}
+
 // ---------------------------------------------------------------- main
 
 console.log(`tcpconform bench   kernel ${os.release()}, node ${process.version}, ${os.cpus().length} CPUs`);
@@ -380,6 +402,7 @@ try {
   if (!skip.has('catalog')) await benchCatalog();
   if (!skip.has('relay')) await benchRelay(run, reactor);
   if (!skip.has('observers')) await benchObservers(run, reactor);
+  if (!skip.has('load')) await benchLoad();
   if (!skip.has('matrix')) await benchMatrix();
 } finally {
   for (const c of children) c.kill('SIGKILL');

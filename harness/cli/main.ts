@@ -2,11 +2,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatDiagnostic, type Diagnostic } from '../spec/diagnostic.js';
+import { MAX_CONNECTIONS } from '../load/load.js';
 import { loadSpecs } from '../spec/load.js';
 import { cleanCommand, type CleanFlags } from './clean.js';
 import { doctorCommand } from './doctor.js';
 import { initCommand, type InitFlags } from './init.js';
 import { EXIT, type Io } from './io.js';
+import { intIn, loadCommand, type LoadFlags } from './load.js';
 import { REPORT_DEFAULT_REPORTERS, reportCommand, type ReportFlags } from './report.js';
 import { matrixCommand, type MatrixFlags } from './matrix.js';
 import { listJson, type ListFlags } from './list.js';
@@ -65,6 +67,21 @@ export async function main(io: Io): Promise<number> {
     .option('--no-color', 'no colors in console output')
     .action(async (files: string[], opts: MatrixFlags) => {
       code = await matrixCommand(io, files, opts, version());
+    });
+
+  program
+    .command('load')
+    .description('run many connection lifecycles against one server and check every one (default: the bundled reference server)')
+    .addOption(new Option('-n, --connections <n>', 'lifecycles to run').argParser(intIn('--connections', 1, MAX_CONNECTIONS, ' (each leaves a TIME_WAIT holding a client port for 60 s)')).default(1000))
+    .addOption(new Option('-c, --concurrency <n>', 'connections open at once').argParser(intIn('--concurrency', 1, 4096)).default(64))
+    .option('-t, --target <target>', 'server: bundled target id or target file (default: reference)')
+    .option('--server <command>', "server: an ad hoc command line with {port} and optionally {addr}, e.g. 'socat TCP-LISTEN:{port},bind={addr},fork EXEC:cat'")
+    .addOption(new Option('--bytes <n>', 'bytes the client sends on each connection before closing').argParser(intIn('--bytes', 0, 1 << 20)).default(0))
+    .addOption(new Option('--timeout <ms>', 'how long one lifecycle may take before the client gives up on it').argParser(intIn('--timeout', 100, 600000)).default(3000))
+    .addOption(new Option('--ip <version>', 'IP version').choices(['4', '6']).default('4'))
+    .option('--json', 'print the summary as one JSON object')
+    .action(async (opts: LoadFlags) => {
+      code = await loadCommand(io, opts);
     });
 
   program

@@ -3,7 +3,7 @@ import type { Micros } from '../observe/types.js';
 import { sysClose, sysCloseAsync } from '../sys/libc.js';
 import type { Reactor } from '../sys/reactor.js';
 import { monoNow } from './clock.js';
-import { addNamespace, createTap, deleteNamespace, insideNamespace, ipBatch, openPacketSocket, openTun, writeSysctls } from './netns.js';
+import { addNamespace, createTap, deleteNamespace, insideNamespace, ipBatch, openPacketSocket, openSysctls, openTun, writeSysctlFiles, writeSysctls } from './netns.js';
 import { blockAddress4, blockAddress6, claimBlock, namespaceName, releaseBlock, tapName, tunName } from './names.js';
 import { Relay } from './relay.js';
 
@@ -95,6 +95,8 @@ export class Lab {
   static async create(opts: LabOptions): Promise<Lab> {
     const block = claimBlock(opts.run);
     const made: { ns: string; fd?: number; diag?: SockDiag }[] = [];
+    const sysctls: ReturnType<typeof openSysctls>[] = [];
+    let sysctlsWritten = false;
     try {
       if (opts.family === 6 && opts.userspace?.length)
         throw new Error(`a userspace stack's endpoint (${opts.userspace.join(', ')}) runs over IPv4 only`);
@@ -114,13 +116,17 @@ export class Lab {
           await addNamespace(s.ns);
         }),
       );
+      // Settings first: a device copies the namespace's `default` ones when it is created.
+      for (const s of real) sysctls.push(insideNamespace(s.ns, () => openSysctls({ ...BASE_SYSCTLS[opts.family], ...opts.sysctls })));
+      sysctlsWritten = true;
+      await Promise.all(sysctls.map(writeSysctlFiles));
       const endpoints: LabEndpoint[] = specs.map((s) => {
         if (s.peer) return { ...s, ifname: '', fd: -1 };
         const entry = made.find((m) => m.ns === s.ns)!;
         if (opts.userspace?.includes(s.name)) {
           const fd = insideNamespace(s.ns, () => {
             // The namespace's own kernel stays off this wire: no address, no forwarding.
-            writeSysctls({ ...BASE_SYSCTLS[opts.family], ...USERSPACE_SYSCTLS });
+            writeSysctls(USERSPACE_SYSCTLS);
             createTap(tap);
             const fd = openPacketSocket(tap);
             entry.fd = fd;
@@ -129,7 +135,6 @@ export class Lab {
           return { ...s, ifname: tap, fd, tap };
         }
         const { fd, diag } = insideNamespace(s.ns, () => {
-          writeSysctls({ ...BASE_SYSCTLS[opts.family], ...opts.sysctls });
           const fd = openTun(ifname);
           entry.fd = fd;
           return { fd, diag: SockDiag.open() };
@@ -155,6 +160,7 @@ export class Lab {
       lab.relay.start();
       return lab;
     } catch (err) {
+      if (!sysctlsWritten) for (const o of sysctls.flat()) sysClose(o.fd);
       for (const m of made) {
         if (m.fd !== undefined) sysClose(m.fd);
         m.diag?.close();

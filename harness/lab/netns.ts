@@ -1,5 +1,5 @@
-import { execa } from 'execa';
 import fs from 'node:fs';
+import { runCommand } from '../sys/runner.js';
 import {
   AF_PACKET,
   ETH_P_ALL,
@@ -35,11 +35,17 @@ import {
  */
 
 export async function addNamespace(name: string): Promise<void> {
-  await execa('ip', ['netns', 'add', name]);
+  await checked(['ip', 'netns', 'add', name]);
 }
 
 export async function deleteNamespace(name: string): Promise<void> {
-  await execa('ip', ['netns', 'delete', name], { reject: false });
+  await runCommand(['ip', 'netns', 'delete', name]);
+}
+
+/** Runs a helper command (through the command shell, see sys/runner.ts); throws with its output when it fails. */
+async function checked(argv: string[], input?: string): Promise<void> {
+  const r = await runCommand(argv, input);
+  if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} failed with status ${r.exitCode}: ${r.output.trim()}`);
 }
 
 export async function listNamespaces(): Promise<string[]> {
@@ -52,7 +58,7 @@ export async function listNamespaces(): Promise<string[]> {
 
 /** Runs several `ip` commands inside a namespace with one process. */
 export async function ipBatch(ns: string, commands: string[]): Promise<void> {
-  await execa('ip', ['-n', ns, '-batch', '-'], { input: commands.join('\n') + '\n' });
+  await checked(['ip', '-n', ns, '-batch', '-'], commands.join('\n') + '\n');
 }
 
 /**
@@ -145,6 +151,45 @@ export function openPacketSocket(ifname: string): number {
     sysClose(fd);
     throw err;
   }
+}
+
+/**
+ * Opens sysctls of the current thread's namespace (call inside
+ * `insideNamespace`), to be written later from any thread with
+ * `writeSysctlFiles`: an open sysctl file stays bound to the namespace it was
+ * opened in. Some writes (`disable_ipv6`) retry until they get the kernel's
+ * rtnl lock, which namespaces being made or removed elsewhere hold for long
+ * stretches; written from the thread pool, that wait blocks no event loop.
+ */
+export function openSysctls(values: Record<string, string | number>): { fd: number; key: string; value: string }[] {
+  const opened: { fd: number; key: string; value: string }[] = [];
+  try {
+    for (const [key, value] of Object.entries(values)) {
+      opened.push({ fd: fs.openSync(`/proc/sys/${key.replaceAll('.', '/')}`, fs.constants.O_WRONLY), key, value: String(value) });
+    }
+  } catch (err) {
+    for (const o of opened) fs.closeSync(o.fd);
+    throw err;
+  }
+  return opened;
+}
+
+/** Writes and closes sysctl files opened with `openSysctls`; all are closed even when one write fails. */
+export async function writeSysctlFiles(opened: { fd: number; key: string; value: string }[]): Promise<void> {
+  const written = await Promise.allSettled(
+    opened.map(
+      (o) =>
+        new Promise<void>((resolve, reject) =>
+          fs.write(o.fd, o.value, (err) => {
+            fs.close(o.fd, () => {});
+            if (err) reject(new Error(`sysctl ${o.key}=${o.value}: ${err.message}`));
+            else resolve();
+          }),
+        ),
+    ),
+  );
+  const failed = written.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** Writes sysctls of the current thread's namespace (call inside `insideNamespace`). */

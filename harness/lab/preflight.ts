@@ -1,7 +1,7 @@
-import { execa } from 'execa';
 import fs from 'node:fs';
 import { ensureTracefs, TracefsUnavailable } from '../observe/tracefs.js';
 import { inRootlessNamespace, isHostRoot, rootlessProblems, type Problem } from './privilege.js';
+import { runCommand } from '../sys/runner.js';
 
 /**
  * What a run needs from the machine, checked before anything is created,
@@ -31,13 +31,13 @@ export const ROOTLESS_NOTICE =
   'observed through the wire and sock_diag; specs needing the tracepoint are skipped with the reason';
 
 async function hasCommand(cmd: string, args: string[]): Promise<boolean> {
-  const r = await execa(cmd, args, { reject: false });
-  return r.exitCode === 0;
+  return (await runCommand([cmd, ...args])).exitCode === 0;
 }
 
 export async function preflight(): Promise<Preflight> {
   const problems: Problem[] = [];
-  if (!(await hasCommand('ip', ['-V'])) || !(await hasCommand('ss', ['-V'])))
+  const tools = await Promise.all([hasCommand('ip', ['-V']), hasCommand('ss', ['-V'])]);
+  if (!tools.every(Boolean))
     problems.push({ what: 'iproute2 (ip, ss) is not installed', fix: 'install it: `apt-get install iproute2`' });
   if (!isHostRoot()) {
     if (inRootlessNamespace()) return { mode: 'rootless', problems };

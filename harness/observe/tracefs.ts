@@ -31,10 +31,14 @@ export async function ensureTracefs(): Promise<string> {
 
 type Listener = (event: TraceEvent) => void;
 
+const LOST = /\[LOST (\d+) EVENTS\]/;
+
 export class TraceSession {
   private readonly listeners = new Map<Listener, ReadonlySet<string>>();
   private readonly chunk = Buffer.alloc(1 << 16);
   private partial = '';
+  /** Events the kernel dropped because the ring buffer was full (its `[LOST n EVENTS]` notices). */
+  lost = 0;
   private closed: Promise<void> | undefined;
 
   private constructor(
@@ -43,7 +47,8 @@ export class TraceSession {
     private readonly reactor: Reactor,
   ) {}
 
-  static async open(instance: string, reactor: Reactor): Promise<TraceSession> {
+  /** `bufferKb`: ring buffer size per CPU (default 2048); heavy traffic needs more headroom. */
+  static async open(instance: string, reactor: Reactor, opts: { bufferKb?: number } = {}): Promise<TraceSession> {
     const root = await ensureTracefs();
     const dir = path.join(root, 'instances', instance);
     fs.mkdirSync(dir);
@@ -53,7 +58,7 @@ export class TraceSession {
       w('trace_clock', 'mono');
       // Wake the reader on the first event rather than when the buffer is half full.
       w('buffer_percent', '0');
-      w('buffer_size_kb', '2048');
+      w('buffer_size_kb', String(opts.bufferKb ?? 2048));
       w('events/sock/inet_sock_set_state/filter', 'protocol == 6');
       w('events/sock/inet_sock_set_state/enable', '1');
       const fd = sysOpen(path.join(dir, 'trace_pipe'), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -93,7 +98,11 @@ export class TraceSession {
 
   private dispatch(line: string): void {
     const event = parseTraceLine(line);
-    if (!event) return;
+    if (!event) {
+      const lost = LOST.exec(line);
+      if (lost) this.lost += Number(lost[1]);
+      return;
+    }
     // A listener bound to the wildcard address has no lab address yet: every
     // lab sees it, and fusion keeps it only when its port is the lab's own.
     const wildcard = event.saddr === '0.0.0.0' || event.saddr === '::';

@@ -59,6 +59,12 @@ export interface ExecuteContext {
   observers?: Observer[];
   /** Problems of those plug-ins: they never change a verdict. */
   warn?: (line: string) => void;
+  /**
+   * Waited for before the lab is made; the function it gives is called once
+   * the targets have started. Lets a suite bound how many specs set up at
+   * once, the part of a spec that needs the CPU rather than TCP timers.
+   */
+  admit?: () => Promise<() => void>;
 }
 
 /**
@@ -130,6 +136,15 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     mark = now;
     return ms;
   };
+  const admitted = await ctx.admit?.();
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    admitted?.();
+  };
+  // Time spent waiting to be admitted is no phase of the spec's own.
+  mark = performance.now();
   const lab = await Lab.create({
     run: ctx.run,
     index: ctx.index,
@@ -140,6 +155,9 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     userspace: names.filter((n) => !spec.endpoints[n]!.peer && ctx.targets[n]?.stack === 'userspace'),
     ...(ctx.timers === 'short' ? { rtoMinMs: SHORT_MODE_RTO_MIN_MS } : {}),
     sysctls: { ...(ctx.timers === 'short' ? SHORT_TIMERS : {}), ...spec.sysctls },
+  }).catch((err: unknown) => {
+    release();
+    throw err;
   });
   const endpoints = new Map<string, Endpoint>(
     names.map((n) => [
@@ -255,6 +273,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     );
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     timing.startMs = lap();
+    release();
     for (const rule of spec.wire) lab.relay.startRule(rule);
     for (const rule of plugins.faultRules) lab.relay.startRule(rule);
     player = new StepPlayer(lab, endpoints, obs, ctx, peers, timing);
@@ -300,6 +319,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     return outcome('error', (err as Error).message, Object.keys(stderr).length ? stderr : undefined);
   } finally {
     // An early return or error leaves the phase it happened in unaccounted: give it to that phase.
+    release();
     if (timing.startMs === 0) timing.startMs = lap();
     else if (timing.stepsMs === 0) timing.stepsMs = lap();
     obs.close();

@@ -80,6 +80,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
   const order = jobs.map((_, i) => i).sort((x, y) => longestWait(jobs[y]!.spec) - longestWait(jobs[x]!.spec));
   // Labs are torn down while the next spec runs; the run waits for them all at the end.
   const teardowns = new Set<Promise<void>>();
+  const admission = new Admission(jobs.filter((j) => longestWait(j.spec) > 0).length);
   const worker = async (): Promise<void> => {
     while (next < total && !opts.signal.aborted) {
       const index = order[next++]!;
@@ -101,6 +102,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
           ...(opts.faults ? { faults: opts.faults } : {}),
           ...(opts.observers ? { observers: opts.observers } : {}),
           ...(opts.warn ? { warn: opts.warn } : {}),
+          admit: () => admission.enter(),
           deferTeardown: (t) => {
             teardowns.add(t);
             void t.finally(() => teardowns.delete(t));
@@ -152,6 +154,28 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
   };
   await opts.reporter.onEnd?.(run);
   return run;
+}
+
+/**
+ * Who may set up (lab, target processes) when. Set-up needs the CPU, and on
+ * a small machine eight specs setting up at once each take several times
+ * longer. The specs with long protocol waits, which start first and set the
+ * run's wall time, set up one at a time and before any other, so that their
+ * waits begin as early as they can; after them everything goes at once.
+ */
+class Admission {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private first: number) {}
+
+  enter(): Promise<() => void> {
+    if (this.first <= 0) return this.chain.then(() => () => {});
+    this.first--;
+    const before = this.chain;
+    let release!: () => void;
+    this.chain = new Promise<void>((resolve) => (release = resolve));
+    return before.then(() => release);
+  }
 }
 
 /** The longest `within` among a spec's awaits: a spec that waits on slow timers says so there. */
