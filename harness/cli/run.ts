@@ -4,12 +4,13 @@ import { newRunId } from '../lab/names.js';
 import { createReporters } from '../report/index.js';
 import { updateLatest } from '../report/latest.js';
 import { ReporterMultiplexer } from '../report/multiplexer.js';
-import { runSuite } from '../run/suite.js';
-import { fileDiagnostic } from '../spec/diagnostic.js';
+import { runSuite, type Subject } from '../run/suite.js';
 import { loadSpecs } from '../spec/load.js';
 import type { ResolvedTarget } from '../target/definition.js';
 import { MissingToolError } from '../target/reference-build.js';
+import { adhocServer } from '../target/adhoc.js';
 import { loadTarget } from '../target/registry.js';
+import { BEHAVIOUR_NAMES } from '../spec/capabilities.js';
 import { EXIT, type Io } from './io.js';
 import { compileGrep, printDiagnostics, type RunFlags } from './main.js';
 
@@ -43,19 +44,20 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
   }
 
   // Bad input first (exit 2), whatever the machine; then the machine (exit 3).
-  const checked = await loadTarget(flags.target, io.cwd, undefined, false);
-  if (printDiagnostics(io, checked.diagnostics) || !checked.target) return EXIT.badInput;
-  const declared = checked.target;
-  // A role the specs need and the target lacks: reported at the target file's roles, like any bad input.
-  const missingRole = specs.flatMap((s) =>
-    Object.entries(s.endpoints)
-      .filter(([, e]) => !e.peer && !declared.roles.includes(e.role))
-      .map(([name, e]) => {
-        const message = `${s.id}: endpoint ${name} needs a ${e.role}, and target ${declared.id} has no such role (it has: ${declared.roles.join(', ')})`;
-        return declared.at?.roles('missing-role', message) ?? fileDiagnostic(declared.file, 'missing-role', message);
-      }),
-  );
-  if (printDiagnostics(io, missingRole)) return EXIT.badInput;
+  const chosen = chooseTargets(io, flags);
+  if (!chosen) return EXIT.badInput;
+  const checked: ResolvedTarget[] = [];
+  for (const name of chosen.names) {
+    const loaded = await loadTarget(name, io.cwd, undefined, false);
+    if (printDiagnostics(io, loaded.diagnostics) || !loaded.target) return EXIT.badInput;
+    checked.push(loaded.target);
+  }
+  const ids = [...checked, ...chosen.adhoc].map((t) => t.id);
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice) {
+    io.stderr.write(`error: target ${twice} is given twice\n`);
+    return EXIT.badInput;
+  }
 
   const problems = await preflight();
   if (problems.length) {
@@ -64,11 +66,16 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
     return EXIT.cannotRun;
   }
 
-  let target: ResolvedTarget | undefined;
+  // Roles a target lacks are filled by the reference programs (a server's client, say).
+  const resolved: ResolvedTarget[] = [];
+  let reference: ResolvedTarget | undefined;
   try {
-    const loaded = await loadTarget(flags.target, io.cwd, (line) => io.stderr.write(line + '\n'));
-    if (printDiagnostics(io, loaded.diagnostics) || !loaded.target) return EXIT.badInput;
-    target = loaded.target;
+    for (const name of [...chosen.names, 'reference']) {
+      const loaded = await loadTarget(name, io.cwd, (line) => io.stderr.write(line + '\n'));
+      if (printDiagnostics(io, loaded.diagnostics) || !loaded.target) return EXIT.badInput;
+      if (name === 'reference') reference = loaded.target;
+      else resolved.push(loaded.target);
+    }
   } catch (err) {
     if (err instanceof MissingToolError) {
       io.stderr.write(`tcpconform cannot run here:\n  - ${err.message}\n`);
@@ -76,7 +83,12 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
     }
     throw err;
   }
-  const resolved = target;
+  const fallback = reference!;
+  const subjects: Subject[] = [...resolved, ...chosen.adhoc].map((t) => ({
+    id: t.id,
+    roles: t.roles,
+    targetsFor: (spec) => Object.fromEntries(Object.entries(spec.endpoints).map(([n, e]) => [n, t.roles.includes(e.role) ? t : fallback])),
+  }));
 
   const jobs = flags.jobs ?? defaultJobs();
   const reporter = new ReporterMultiplexer(reporters, (line) => io.stderr.write(`warning: ${line}\n`));
@@ -84,7 +96,7 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
   const result = await runSuite({
     run: runId,
     specs,
-    targetsFor: (spec) => Object.fromEntries(Object.keys(spec.endpoints).map((n) => [n, resolved])),
+    subjects,
     jobs,
     outDir,
     reporter,
@@ -105,6 +117,38 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
   }
   const bad = result.results.filter((r) => r.verdict === 'fail' || r.verdict === 'error').length;
   return bad ? EXIT.failed : EXIT.ok;
+}
+
+/**
+ * The targets of the run from --target (repeatable, or a comma list) and
+ * --server: several make a differential run. Nothing given: the reference.
+ */
+function chooseTargets(io: Io, flags: RunFlags): { names: string[]; adhoc: ResolvedTarget[] } | undefined {
+  const names = (flags.target ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+  const adhoc: ResolvedTarget[] = [];
+  if (flags.server !== undefined) {
+    const made = adhocServer(flags.server, io.cwd);
+    if (!made.target) {
+      io.stderr.write(`error: ${made.error}\n`);
+      return undefined;
+    }
+    if (flags.serverDoes) {
+      const known = BEHAVIOUR_NAMES as string[];
+      const does = flags.serverDoes.split(',').map((b) => b.trim()).filter(Boolean);
+      const unknown = does.filter((b) => !known.includes(b));
+      if (unknown.length) {
+        io.stderr.write(`error: --server-does: unknown behaviour ${unknown.join(', ')}; known: ${known.join(', ')}\n`);
+        return undefined;
+      }
+      made.target.capabilities = does;
+    }
+    adhoc.push(made.target);
+  } else if (flags.serverDoes) {
+    io.stderr.write('error: --server-does says what the --server command does; give --server too\n');
+    return undefined;
+  }
+  if (names.length === 0 && adhoc.length === 0) names.push('reference');
+  return { names, adhoc };
 }
 
 /** Specs mostly wait on the network and on timers, so more jobs than cores pays off. */

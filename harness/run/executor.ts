@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { monoNow } from '../lab/clock.js';
 import { Lab } from '../lab/lab.js';
 import type { WirePacket } from '../lab/relay.js';
@@ -84,7 +87,7 @@ export interface EndpointOutcome {
 }
 
 export interface Outcome {
-  verdict: 'pass' | 'fail' | 'deviation' | 'error';
+  verdict: 'pass' | 'fail' | 'deviation' | 'error' | 'not-applicable';
   reason?: string;
   endpoints: Record<string, EndpointOutcome>;
   packets: WirePacket[];
@@ -212,13 +215,22 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     // finished starting (and be known) so that `finally` stops them all.
     const started = await Promise.allSettled(
       [...endpoints.values()].filter((ep) => !peerNames.has(ep.name)).map(async (ep) => {
+        const me = lab.endpoint(ep.name);
+        const tmp = ep.target.files ? fs.mkdtempSync(path.join(os.tmpdir(), `tcpconform-${ctx.run}-${ep.name}-`)) : undefined;
+        const values = { addr: me.addr, port: lab.port, ...(tmp ? { tmp } : {}) };
         ep.process = await TargetProcess.start({
-          ns: lab.endpoint(ep.name).ns,
-          argv: ep.target.argv(ep.role, { addr: lab.endpoint(ep.name).addr, port: lab.port }),
+          ns: me.ns,
+          argv: ep.target.argv(ep.role, values),
           label: `${ep.name} (${ep.target.id} ${ep.role})`,
           readyTimeoutMs: ctx.timeouts.readyMs,
           run: ctx.run,
+          ...(ep.target.ready ? { ready: ep.target.ready } : {}),
+          driven: ep.target.control !== 'none',
+          listening: () => (me.diag?.sockets() ?? []).some((s) => s.state === 'LISTEN' && s.local.port === lab.port),
+          listenAt: `${me.addr.includes(':') ? `[${me.addr}]` : me.addr}:${lab.port}`,
+          ...(tmp ? { dir: { path: tmp, files: ep.target.files!(ep.role, values) } } : {}),
         });
+        ep.readyAt = monoNow();
       }),
     );
     for (const r of started) if (r.status === 'rejected') throw r.reason;

@@ -1,0 +1,47 @@
+import { parse } from 'shell-quote';
+import { resolveTarget, type ResolvedTarget } from './definition.js';
+import type { TargetFile } from './schema.js';
+
+/**
+ * A target built from a command line (`--server 'python3 -m http.server
+ * {port} --bind {addr}'`) rather than a file: a server that cannot be
+ * driven, ready once it listens on {addr}:{port}. The command is split into
+ * words the way a shell would, without running a shell: redirections,
+ * pipes and variables are refused, because the harness must hold the
+ * program's own PID to stop it.
+ */
+
+export const ADHOC_SERVER_ID = 'server';
+
+export function adhocServer(command: string, cwd: string): { target?: ResolvedTarget; error?: string } {
+  let words: ReturnType<typeof parse>;
+  try {
+    // A function for env: `$HOME` stays as written and is refused below.
+    words = parse(command, (name) => `$${name}`);
+  } catch (err) {
+    return { error: `--server: cannot split the command: ${(err as Error).message}` };
+  }
+  const argv: string[] = [];
+  for (const w of words) {
+    if (typeof w === 'string') {
+      if (/^\$\w/.test(w)) return { error: `--server: variables (${w}) are not expanded; write the value, or put the command in a script` };
+      argv.push(w);
+    } else {
+      const op = 'op' in w ? w.op : 'comment' in w ? '#' : '?';
+      return { error: `--server: "${op}" is shell syntax; the command is run without a shell: put it in a script and give the script` };
+    }
+  }
+  if (argv.length === 0) return { error: '--server: the command is empty' };
+  if (!argv.some((a) => a.includes('{port}'))) {
+    return { error: `--server: the command must listen on {port} (and {addr}), which the harness fills in, e.g. --server 'python3 -m http.server {port} --bind {addr}'` };
+  }
+  const file: TargetFile = {
+    id: ADHOC_SERVER_ID,
+    title: command,
+    stack: 'kernel',
+    control: 'none',
+    ready: 'listening',
+    roles: { server: { argv } },
+  };
+  return { target: resolveTarget(file, `${cwd}/--server`, '') };
+}
