@@ -70,11 +70,11 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
   const resolved: ResolvedTarget[] = [];
   let reference: ResolvedTarget | undefined;
   try {
-    for (const name of [...chosen.names, 'reference']) {
+    for (const [i, name] of [...chosen.names, 'reference'].entries()) {
       const loaded = await loadTarget(name, io.cwd, (line) => io.stderr.write(line + '\n'));
       if (printDiagnostics(io, loaded.diagnostics) || !loaded.target) return EXIT.badInput;
-      if (name === 'reference') reference = loaded.target;
-      else resolved.push(loaded.target);
+      if (i < chosen.names.length) resolved.push(loaded.target);
+      else reference = loaded.target;
     }
   } catch (err) {
     if (err instanceof MissingToolError) {

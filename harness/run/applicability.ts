@@ -1,4 +1,4 @@
-import { STAYS_CLOSED } from '../spec/capabilities.js';
+import { PROVOKING_OPS, QUIET, STAYS_CLOSED } from '../spec/capabilities.js';
 import type { Spec } from '../spec/types.js';
 import { missingCapabilities, type ResolvedTarget } from '../target/definition.js';
 import { requirementsProblem } from '../target/requires.js';
@@ -16,6 +16,9 @@ export function needsOf(spec: Spec, endpoint: string): string[] {
   const needs = new Set<string>(e.needs ?? []);
   for (const step of spec.steps) if (step.kind === 'action' && step.endpoint === endpoint) needs.add(step.action.op);
   if (e.role === 'server' && !needs.has('listen')) needs.add(STAYS_CLOSED);
+  const connected = (spec.expect[endpoint] ?? []).includes('ESTABLISHED');
+  const provoked = spec.steps.some((s) => s.kind === 'action' && s.endpoint !== endpoint && PROVOKING_OPS.has(s.action.op));
+  if (e.role === 'server' && connected && provoked && !e.needs?.length) needs.add(QUIET);
   return [...needs];
 }
 

@@ -35,3 +35,13 @@ export const UNDRIVEN_SERVER_OPS: ReadonlySet<string> = new Set(['listen', 'acce
  * to listen.
  */
 export const STAYS_CLOSED = 'stays-closed';
+
+/**
+ * A spec whose server has a connection, whose client sends or closes, and
+ * which names no behaviour for the server, expects the server to do nothing
+ * it is not told (e.g. stay in CLOSE_WAIT): only a driven target does that.
+ */
+export const QUIET = 'quiet';
+
+/** Client actions that set off what an undriven server does by itself. */
+export const PROVOKING_OPS: ReadonlySet<string> = new Set(['send', 'close', 'shutdown', 'abort']);

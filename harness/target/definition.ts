@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { diagnosticAt, fileDiagnostic, type Diagnostic, type SourceText } from '../spec/diagnostic.js';
 import { decodeSpec, MAX_SPEC_BYTES, parseSpecYaml } from '../spec/parse.js';
-import { BEHAVIOUR_NAMES, BEHAVIOURS, DRIVEN_OPS, STAYS_CLOSED, UNDRIVEN_SERVER_OPS } from '../spec/capabilities.js';
+import { BEHAVIOUR_NAMES, BEHAVIOURS, DRIVEN_OPS, QUIET, STAYS_CLOSED, UNDRIVEN_SERVER_OPS } from '../spec/capabilities.js';
 import type { TargetFile } from './schema.js';
 
 /**
@@ -216,6 +216,8 @@ export function missingCapabilities(target: ResolvedTarget, role: Role, needs: I
       missing.push(`${need} (the target cannot be driven)`);
     } else if (need === STAYS_CLOSED) {
       if (!driven && role === 'server') missing.push('a server that does not listen (the target listens by itself)');
+    } else if (need === QUIET) {
+      if (!driven) missing.push('a server that does only what it is told once the client sends or closes (the target acts by itself)');
     } else if (!behaviours.has(need)) {
       missing.push(`${need}: ${(BEHAVIOURS as Record<string, string>)[need] ?? 'a behaviour the target does not declare'}`);
     }
