@@ -132,7 +132,7 @@ export const ActionSchema = Type.Union(
         send: Type.Union([
           byteCount(`Send this many bytes (1 to ${MAX_BYTES}, 16 MiB)`),
           Type.String({ minLength: 1, description: `Send this text, UTF-8 (at most ${MAX_TEXT_BYTES} bytes), e.g. "GET / HTTP/1.0\\r\\n\\r\\n"` }),
-        ]),
+        ], { description: 'A byte count, or text in quotes' }),
       },
       { additionalProperties: false, description: 'Send bytes: { send: 100 }, or text: { send: "hello\\n" }' },
     ),
