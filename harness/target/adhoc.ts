@@ -11,7 +11,11 @@ import type { TargetFile } from './schema.js';
  * program's own PID to stop it.
  */
 
-export const ADHOC_SERVER_ID = 'server';
+/** The id of a --server target: its program's name, e.g. python3 or nginx. */
+export function adhocId(argv0: string): string {
+  const base = argv0.split('/').pop()!.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '');
+  return base || 'server';
+}
 
 export function adhocServer(command: string, cwd: string): { target?: ResolvedTarget; error?: string } {
   let words: ReturnType<typeof parse>;
@@ -36,7 +40,7 @@ export function adhocServer(command: string, cwd: string): { target?: ResolvedTa
     return { error: `--server: the command must listen on {port} (and {addr}), which the harness fills in, e.g. --server 'python3 -m http.server {port} --bind {addr}'` };
   }
   const file: TargetFile = {
-    id: ADHOC_SERVER_ID,
+    id: adhocId(argv[0]!),
     title: command,
     stack: 'kernel',
     control: 'none',

@@ -217,7 +217,9 @@ export function missingCapabilities(target: ResolvedTarget, role: Role, needs: I
     } else if (need === STAYS_CLOSED) {
       if (!driven && role === 'server') missing.push('a server that does not listen (the target listens by itself)');
     } else if (need === QUIET) {
-      if (!driven) missing.push('a server that does only what it is told once the client sends or closes (the target acts by itself)');
+      // Said only when nothing else is: a target that cannot be told to close cannot be told to wait either.
+      if (!driven && !missing.some((m) => m.endsWith('(the target cannot be driven)')))
+        missing.push('a server that does only what it is told once the client sends or closes (the target acts by itself)');
     } else if (!behaviours.has(need)) {
       missing.push(`${need}: ${(BEHAVIOURS as Record<string, string>)[need] ?? 'a behaviour the target does not declare'}`);
     }

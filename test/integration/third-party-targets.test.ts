@@ -150,7 +150,7 @@ describe('a server given on the command line', () => {
         'service.echo': 'not-applicable',
         'service.http-response-close': 'pass',
       });
-      expect(result.results[0]!.target).toBe('server');
+      expect(result.results[0]!.target).toBe('python3');
       expect(r.exitCode).toBe(0);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });

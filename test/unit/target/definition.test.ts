@@ -70,12 +70,13 @@ describe('capabilities', () => {
   });
 
   test('it cannot be told to close, nor to stay closed or quiet; a driven one can', () => {
-    expect(missingCapabilities(undriven, 'server', ['close', 'stays-closed', 'quiet', 'closes-on-eof'])).toEqual([
-      'close (the target cannot be driven)',
+    expect(missingCapabilities(undriven, 'server', ['stays-closed', 'quiet', 'closes-on-eof'])).toEqual([
       'a server that does not listen (the target listens by itself)',
       'a server that does only what it is told once the client sends or closes (the target acts by itself)',
       'closes-on-eof: closes its side of the connection when the other side has closed its own',
     ]);
+    // Not told to close, it cannot be told to wait either: said once.
+    expect(missingCapabilities(undriven, 'server', ['close', 'quiet'])).toEqual(['close (the target cannot be driven)']);
     expect(missingCapabilities(driven, 'server', ['close', 'stays-closed', 'quiet'])).toEqual([]);
     // Behaviours are what a program does by itself: driving does not provide them.
     expect(missingCapabilities(driven, 'server', ['echoes'])).toEqual(['echoes: sends back every byte it receives']);
@@ -95,8 +96,9 @@ describe('requirements', () => {
 
 describe('--server', () => {
   test('splits the command like a shell, quotes included, and makes an undriven, listening server', () => {
-    const { target } = adhocServer(`python3 -c 'print("a b")' {port} --bind {addr}`, '/w');
-    expect(target!.argv('server', { addr: '198.18.0.2', port: 7 })).toEqual(['python3', '-c', 'print("a b")', '7', '--bind', '198.18.0.2']);
+    const { target } = adhocServer(`/usr/bin/python3 -c 'print("a b")' {port} --bind {addr}`, '/w');
+    expect(target!.id).toBe('python3');
+    expect(target!.argv('server', { addr: '198.18.0.2', port: 7 })).toEqual(['/usr/bin/python3', '-c', 'print("a b")', '7', '--bind', '198.18.0.2']);
     expect(target!.control).toBe('none');
     expect(target!.ready).toEqual({ kind: 'listening' });
     expect(target!.roles).toEqual(['server']);
