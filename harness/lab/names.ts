@@ -1,3 +1,4 @@
+import os from 'node:os';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +26,11 @@ export function namespaceName(run: string, lab: number, endpoint: string): strin
 /** Interface names are limited to 15 bytes; the device lives inside its own namespace. */
 export function tunName(run: string): string {
   return `tc${run}`;
+}
+
+/** Where a target process's own folder ({tmp}) is made: mkdtemp adds six characters. */
+export function targetDirPrefix(run: string, endpoint: string): string {
+  return path.join(os.tmpdir(), `${PREFIX}-${run}-${endpoint}-`);
 }
 
 export function traceInstanceName(run: string): string {

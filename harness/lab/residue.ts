@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { blockOwner, PREFIX, STATE_DIR } from './names.js';
 import { processStartTime, recordedRuns, RUN_ID, RUNS_DIR } from './runs.js';
@@ -17,6 +18,8 @@ const NAMESPACE = new RegExp(`^${PREFIX}-([0-9a-f]{6})-\\d+-[^/]+$`);
 const INSTANCE = new RegExp(`^${PREFIX}-([0-9a-f]{6})$`);
 /** A run record written aside before its rename (`registerRun`), left by a crash between the two. */
 const RECORD_TEMP = /^([0-9a-f]{6})\.(\d+)\.tmp$/;
+/** A target process's own folder (names.ts targetDirPrefix plus mkdtemp's six characters). */
+const TARGET_DIR = new RegExp(`^${PREFIX}-([0-9a-f]{6})-[a-z][a-z0-9_]*-[A-Za-z0-9]{6}$`);
 
 export interface ResidueProcess {
   pid: number;
@@ -40,6 +43,8 @@ export interface RunResidue {
   record: boolean;
   /** Leftover temporary run-record files. */
   recordTemps: string[];
+  /** Absolute paths of target processes' own folders ({tmp}) left in the temporary directory. */
+  targetDirs: string[];
 }
 
 function list(dir: string): string[] {
@@ -56,7 +61,7 @@ export function mountedTraceRoots(): string[] {
 }
 
 function emptyResidue(run: string): RunResidue {
-  return { run, namespaces: [], traceInstances: [], processes: [], blocks: [], record: false, recordTemps: [] };
+  return { run, namespaces: [], traceInstances: [], processes: [], blocks: [], record: false, recordTemps: [], targetDirs: [] };
 }
 
 /** Every run that left something, by run id. */
@@ -102,6 +107,11 @@ export function scanResidue(): Map<string, RunResidue> {
     if (!/^\d+$/.test(block)) continue;
     const owner = blockOwner(path.join(BLOCKS_DIR, block));
     if (owner && RUN_ID.test(owner.run)) of(owner.run).blocks.push({ block, pid: owner.pid });
+  }
+
+  for (const name of list(os.tmpdir())) {
+    const m = TARGET_DIR.exec(name);
+    if (m) of(m[1]!).targetDirs.push(path.join(os.tmpdir(), name));
   }
 
   for (const run of recordedRuns()) of(run).record = true;
@@ -167,5 +177,7 @@ function commandOf(pid: number): string {
 
 /** True when nothing is left: the figure the reaper and its tests aim at. */
 export function isEmpty(r: RunResidue): boolean {
-  return !r.namespaces.length && !r.traceInstances.length && !r.processes.length && !r.blocks.length && !r.record && !r.recordTemps.length;
+  return (
+    !r.namespaces.length && !r.traceInstances.length && !r.processes.length && !r.blocks.length && !r.record && !r.recordTemps.length && !r.targetDirs.length
+  );
 }

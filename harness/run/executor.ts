@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { monoNow } from '../lab/clock.js';
+import { targetDirPrefix } from '../lab/names.js';
 import { Lab } from '../lab/lab.js';
 import type { WirePacket } from '../lab/relay.js';
 import type { State } from '../model/states.js';
@@ -216,7 +215,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     const started = await Promise.allSettled(
       [...endpoints.values()].filter((ep) => !peerNames.has(ep.name)).map(async (ep) => {
         const me = lab.endpoint(ep.name);
-        const tmp = ep.target.files ? fs.mkdtempSync(path.join(os.tmpdir(), `tcpconform-${ctx.run}-${ep.name}-`)) : undefined;
+        const tmp = ep.target.files ? fs.mkdtempSync(targetDirPrefix(ctx.run, ep.name)) : undefined;
         const values = { addr: me.addr, port: lab.port, ...(tmp ? { tmp } : {}) };
         ep.process = await TargetProcess.start({
           ns: me.ns,
