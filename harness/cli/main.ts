@@ -43,6 +43,8 @@ export async function main(io: Io): Promise<number> {
     .option('-t, --target <target>', 'target: bundled id or target file; repeat it or give a comma list to run against several (default: reference)', collect, [])
     .option('--server <command>', "test this server command without a target file, e.g. 'python3 -m http.server {port} --bind {addr}'")
     .option('--server-does <behaviours>', `what the --server command does by itself, comma-separated: ${BEHAVIOUR_NAMES.join(', ')}`)
+    .option('--client <command>', "test this client command without a target file, started at the connect step, e.g. 'curl --http1.0 http://{peerport}/'")
+    .option('--client-does <behaviours>', 'what the --client command does by itself, comma-separated (as --server-does)')
     .addOption(new Option('--ip <version>', 'IP version the specs run over').choices(['4', '6', 'both']).default('4'))
     .option('--real-timers', "keep the kernel's protocol timers (default: shortened inside the labs, see docs/specs.md)")
     .option('--no-color', 'no colors in console output')
@@ -131,6 +133,8 @@ export interface RunFlags {
   target: string[];
   server?: string;
   serverDoes?: string;
+  client?: string;
+  clientDoes?: string;
   realTimers?: boolean;
   ip: '4' | '6' | 'both';
   color: boolean;

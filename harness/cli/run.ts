@@ -8,7 +8,7 @@ import { runSuite, type Subject } from '../run/suite.js';
 import { loadSpecs } from '../spec/load.js';
 import type { ResolvedTarget } from '../target/definition.js';
 import { MissingToolError } from '../target/reference-build.js';
-import { adhocServer } from '../target/adhoc.js';
+import { adhocClient, adhocServer } from '../target/adhoc.js';
 import { loadTarget } from '../target/registry.js';
 import { BEHAVIOUR_NAMES } from '../spec/capabilities.js';
 import { EXIT, type Io } from './io.js';
@@ -120,32 +120,39 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
 }
 
 /**
- * The targets of the run from --target (repeatable, or a comma list) and
- * --server: several make a differential run. Nothing given: the reference.
+ * The targets of the run from --target (repeatable, or a comma list),
+ * --server and --client: several make a differential run. Nothing given:
+ * the reference.
  */
 function chooseTargets(io: Io, flags: RunFlags): { names: string[]; adhoc: ResolvedTarget[] } | undefined {
   const names = (flags.target ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
   const adhoc: ResolvedTarget[] = [];
-  if (flags.server !== undefined) {
-    const made = adhocServer(flags.server, io.cwd);
+  for (const role of ['server', 'client'] as const) {
+    const command = role === 'server' ? flags.server : flags.client;
+    const does = role === 'server' ? flags.serverDoes : flags.clientDoes;
+    if (command === undefined) {
+      if (does !== undefined) {
+        io.stderr.write(`error: --${role}-does says what the --${role} command does; give --${role} too\n`);
+        return undefined;
+      }
+      continue;
+    }
+    const made = role === 'server' ? adhocServer(command, io.cwd) : adhocClient(command, io.cwd);
     if (!made.target) {
       io.stderr.write(`error: ${made.error}\n`);
       return undefined;
     }
-    if (flags.serverDoes) {
+    if (does) {
       const known = BEHAVIOUR_NAMES as string[];
-      const does = flags.serverDoes.split(',').map((b) => b.trim()).filter(Boolean);
-      const unknown = does.filter((b) => !known.includes(b));
+      const list = does.split(',').map((b) => b.trim()).filter(Boolean);
+      const unknown = list.filter((b) => !known.includes(b));
       if (unknown.length) {
-        io.stderr.write(`error: --server-does: unknown behaviour ${unknown.join(', ')}; known: ${known.join(', ')}\n`);
+        io.stderr.write(`error: --${role}-does: unknown behaviour ${unknown.join(', ')}; known: ${known.join(', ')}\n`);
         return undefined;
       }
-      made.target.capabilities = does;
+      made.target.capabilities = list;
     }
     adhoc.push(made.target);
-  } else if (flags.serverDoes) {
-    io.stderr.write('error: --server-does says what the --server command does; give --server too\n');
-    return undefined;
   }
   if (names.length === 0 && adhoc.length === 0) names.push('reference');
   return { names, adhoc };

@@ -18,7 +18,8 @@ export function needsOf(spec: Spec, endpoint: string): string[] {
   if (e.role === 'server' && !needs.has('listen')) needs.add(STAYS_CLOSED);
   const connected = (spec.expect[endpoint] ?? []).includes('ESTABLISHED');
   const provoked = spec.steps.some((s) => s.kind === 'action' && s.endpoint !== endpoint && PROVOKING_OPS.has(s.action.op));
-  if (e.role === 'server' && connected && provoked && !e.needs?.length) needs.add(QUIET);
+  // A server acts when provoked; a client that cannot be driven may act as soon as it is connected (a request).
+  if (connected && (provoked || e.role === 'client') && !e.needs?.length) needs.add(QUIET);
   return [...needs];
 }
 

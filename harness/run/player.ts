@@ -44,6 +44,8 @@ export class StepPlayer {
     private readonly ctx: ExecuteContext,
     private readonly peers: Map<string, Peer>,
     private readonly timing?: Timing,
+    /** Starts an endpoint's program during the steps (an undriven client, at its connect). */
+    private readonly startLate?: (ep: Endpoint) => Promise<void>,
   ) {}
 
   async play(step: Step): Promise<void> {
@@ -117,10 +119,15 @@ export class StepPlayer {
     const me = this.lab.endpoint(ep.name);
     const op = appOp(action);
     if (ep.target.control === 'none') {
-      // A program that cannot be driven listened before it was ready and
-      // accepts by itself; the applicability check lets no other step here.
+      // A server that cannot be driven listened before it was ready and
+      // accepts by itself; a client that cannot be driven is started here
+      // and connects by itself. The applicability check lets no other step here.
       if (action.op === 'listen') this.actions.push({ t: ep.readyAt ?? monoNow(), endpoint: ep.name, op: 'listen' });
       if (action.op === 'listen' || action.op === 'accept') return;
+      if (action.op === 'connect' && ep.role === 'client' && this.startLate) {
+        this.actions.push({ t: monoNow(), endpoint: ep.name, op: 'connect' });
+        return this.startLate(ep);
+      }
       throw new SpecError(`${ep.name}: ${action.op} needs a target that can be driven, and ${ep.target.id} cannot be`);
     }
     if (op) this.actions.push({ t: monoNow(), endpoint: ep.name, op });

@@ -17,6 +17,7 @@ export const BEHAVIOURS = {
   'closes-after-response': 'closes its side of the connection once it has answered a request',
   'closes-on-eof': 'closes its side of the connection when the other side has closed its own',
   echoes: 'sends back every byte it receives',
+  'requests-http': 'a client: sends an HTTP/1.0 request as soon as it is connected, and reads the response to its end',
 } as const;
 
 export type Behaviour = keyof typeof BEHAVIOURS;
@@ -29,6 +30,9 @@ export const BEHAVIOUR_NAMES = Object.keys(BEHAVIOURS) as Behaviour[];
  */
 export const UNDRIVEN_SERVER_OPS: ReadonlySet<string> = new Set(['listen', 'accept']);
 
+/** A client that cannot be driven is started at the spec's `connect` step, and connects by itself. */
+export const UNDRIVEN_CLIENT_OPS: ReadonlySet<string> = new Set(['connect']);
+
 /**
  * A server that listens by itself cannot stay closed: a spec whose server
  * endpoint never listens (a connection refused) needs one that is told when
@@ -37,11 +41,12 @@ export const UNDRIVEN_SERVER_OPS: ReadonlySet<string> = new Set(['listen', 'acce
 export const STAYS_CLOSED = 'stays-closed';
 
 /**
- * A spec whose server has a connection, whose client sends or closes, and
- * which names no behaviour for the server, expects the server to do nothing
- * it is not told (e.g. stay in CLOSE_WAIT): only a driven target does that.
+ * A spec in which an endpoint has a connection and the other endpoint sends
+ * or closes (for a client: in which it has a connection at all), and which
+ * names no behaviour for it, expects it to do nothing it is not told (e.g.
+ * stay in CLOSE_WAIT): only a driven target does that.
  */
 export const QUIET = 'quiet';
 
-/** Client actions that set off what an undriven server does by itself. */
+/** Actions that set off what an undriven program at the other end does by itself. */
 export const PROVOKING_OPS: ReadonlySet<string> = new Set(['send', 'close', 'shutdown', 'abort']);

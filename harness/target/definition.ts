@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { diagnosticAt, fileDiagnostic, type Diagnostic, type SourceText } from '../spec/diagnostic.js';
 import { decodeSpec, MAX_SPEC_BYTES, parseSpecYaml } from '../spec/parse.js';
-import { BEHAVIOUR_NAMES, BEHAVIOURS, DRIVEN_OPS, QUIET, STAYS_CLOSED, UNDRIVEN_SERVER_OPS } from '../spec/capabilities.js';
+import { BEHAVIOUR_NAMES, BEHAVIOURS, DRIVEN_OPS, QUIET, STAYS_CLOSED, UNDRIVEN_CLIENT_OPS, UNDRIVEN_SERVER_OPS } from '../spec/capabilities.js';
 import type { TargetFile } from './schema.js';
 
 /**
@@ -24,7 +24,13 @@ export interface Placeholders {
 }
 
 /** How the harness knows a started program is ready (docs/targets.md "Readiness"). */
-export type Readiness = { kind: 'event' } | { kind: 'listening' } | { kind: 'stdout'; pattern: RegExp } | { kind: 'delay'; ms: number };
+export type Readiness =
+  | { kind: 'event' }
+  | { kind: 'listening' }
+  | { kind: 'stdout'; pattern: RegExp }
+  | { kind: 'delay'; ms: number }
+  /** Ready once started: an undriven client, whose work begins when it starts. */
+  | { kind: 'started' };
 
 export interface Requirement {
   program: string;
@@ -57,7 +63,7 @@ export interface ResolvedTarget {
 export const TARGETS_DIR = fileURLToPath(new URL('../../targets/', import.meta.url));
 
 const PLACEHOLDER = /\{([a-z]+)\}/g;
-const KNOWN_PLACEHOLDERS = new Set(['addr', 'port', 'hostport', 'peer', 'reference', 'targets', 'tmp']);
+const KNOWN_PLACEHOLDERS = new Set(['addr', 'port', 'hostport', 'peer', 'peerport', 'reference', 'targets', 'tmp']);
 const TOP_KEYS = ['id', 'title', 'description', 'stack', 'control', 'ready', 'requires', 'capabilities', 'files', 'roles', 'deviations'];
 
 /** Target files share the spec files' limits (1 MiB, UTF-8 text, 64 levels of nesting, one document). */
@@ -128,8 +134,9 @@ export function loadTargetFile(file: string, text?: string): { target?: TargetFi
     const node = root.get('ready', true) as Node;
     diagnostics.push(at(src, node, 'wrong-value', 'ready: { stdout } reads stdout, which is the control channel of a control: protocol target; use it with control: none'));
   }
-  if (control === 'none' && ready === undefined && parsedRoles.client && !parsedRoles.server) {
-    diagnostics.push(at(src, root, 'missing-key', 'a client that cannot be driven needs ready: { stdout: regex } or { delay: ms }; listening is for servers'));
+  if (control === 'none' && ready !== undefined && parsedRoles.client && !parsedRoles.server) {
+    const node = root.get('ready', true) as Node;
+    diagnostics.push(at(src, node, 'wrong-value', 'ready is for servers: a client that cannot be driven is started at the spec\'s connect step, and connects by itself'));
   }
   if (diagnostics.length) return { diagnostics };
   const target: TargetFile = { id, title, stack: 'kernel', control, roles: parsedRoles };
@@ -182,14 +189,20 @@ export function resolveTarget(t: TargetFile, file: string, referenceDir: string,
     const vars: Record<string, string> = {
       addr: values.addr,
       port: String(values.port),
-      hostport: values.addr.includes(':') ? `[${values.addr}]:${values.port}` : `${values.addr}:${values.port}`,
+      hostport: hostPort(values.addr, values.port),
       peer: values.peer ?? '',
+      peerport: hostPort(values.peer ?? '', values.port),
       reference: referenceDir,
       targets: path.dirname(file),
       tmp: values.tmp ?? '',
     };
     return text.replace(PLACEHOLDER, (_, name: string) => vars[name] ?? `{${name}}`);
   }
+}
+
+/** addr:port, an IPv6 address in brackets. */
+function hostPort(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
 function readinessOf(t: TargetFile): Readiness {
@@ -212,14 +225,14 @@ export function missingCapabilities(target: ResolvedTarget, role: Role, needs: I
   const behaviours = new Set(target.capabilities ?? []);
   for (const need of needs) {
     if ((DRIVEN_OPS as readonly string[]).includes(need)) {
-      if (driven || (role === 'server' && UNDRIVEN_SERVER_OPS.has(need))) continue;
+      if (driven || (role === 'server' ? UNDRIVEN_SERVER_OPS : UNDRIVEN_CLIENT_OPS).has(need)) continue;
       missing.push(`${need} (the target cannot be driven)`);
     } else if (need === STAYS_CLOSED) {
       if (!driven && role === 'server') missing.push('a server that does not listen (the target listens by itself)');
     } else if (need === QUIET) {
       // Said only when nothing else is: a target that cannot be told to close cannot be told to wait either.
       if (!driven && !missing.some((m) => m.endsWith('(the target cannot be driven)')))
-        missing.push('a server that does only what it is told once the client sends or closes (the target acts by itself)');
+        missing.push(`a ${role} that does only what it is told once the other side sends or closes (the target acts by itself)`);
     } else if (!behaviours.has(need)) {
       missing.push(`${need}: ${(BEHAVIOURS as Record<string, string>)[need] ?? 'a behaviour the target does not declare'}`);
     }

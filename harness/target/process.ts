@@ -33,6 +33,8 @@ export interface StartOptions {
   listening?: () => boolean;
   /** Said in the message when the LISTEN socket never shows, e.g. 198.18.0.2:7000. */
   listenAt?: string;
+  /** An undriven client: exiting (with any status: curl says 7 when the connection is refused) is its work done; only a signal is a failure. */
+  endsByItself?: boolean;
   /** The process's own folder: the files are written there before it starts, and it is removed once the process has exited. */
   dir?: { path: string; files: Record<string, string> };
 }
@@ -81,6 +83,7 @@ export class TargetProcess {
     readonly label: string,
     private readonly child: Child,
     private readonly driven: boolean,
+    endsByItself: boolean,
   ) {
     this.failed = new Promise((resolve) => (this.resolveFailed = resolve));
     this.control = new ControlChannel(
@@ -105,15 +108,19 @@ export class TargetProcess {
     });
     // Writing to a target that died raises EPIPE on stdin; the exit handler reports it.
     child.stdin?.on('error', () => {});
+    let done = false;
     this.exited = child.then(
       (r) => {
         this.exitInfo = r.signal ? `killed by ${r.signal}` : `exited with status ${r.exitCode}`;
+        done = endsByItself && !r.signal;
       },
       (err: Error) => {
         this.exitInfo = `could not run: ${err.message}`;
       },
     );
-    void this.exited.then(() => this.fail(`${label} ${this.exitInfo}`));
+    void this.exited.then(() => {
+      if (!done) this.fail(`${label} ${this.exitInfo}`);
+    });
   }
 
   /** Fails the control channel (first reason wins) and tells whoever waits on `failed`. */
@@ -141,7 +148,7 @@ export class TargetProcess {
       removeDir(opts.dir);
       throw err;
     }
-    const target = new TargetProcess(opts.label, child, opts.driven ?? true);
+    const target = new TargetProcess(opts.label, child, opts.driven ?? true, opts.endsByItself ?? false);
     target.child.catch(() => {});
     void target.exited.then(() => removeDir(opts.dir));
     try {
@@ -158,6 +165,7 @@ export class TargetProcess {
   private becomeReady(opts: StartOptions): Promise<void> {
     const ready = opts.ready ?? { kind: 'event' };
     if (ready.kind === 'event') return this.control.waitEvent((e) => e.event === 'ready', opts.readyTimeoutMs, `${opts.label} ready`).then(() => {});
+    if (ready.kind === 'started') return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const cleanup: (() => void)[] = [];
       const finish = (err?: Error) => {

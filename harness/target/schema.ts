@@ -10,7 +10,7 @@ const Argv = Type.Array(Type.String(), {
   minItems: 1,
   description:
     'Program and arguments. Placeholders: {addr} (the endpoint\'s address), {port} (the server\'s port), {hostport} ({addr}:{port}, IPv6 in brackets), ' +
-    '{peer} (the other endpoint\'s address), {reference} (folder of the built reference programs), {targets} (folder of this file), ' +
+    '{peer} (the other endpoint\'s address), {peerport} ({peer}:{port}, IPv6 in brackets), {reference} (folder of the built reference programs), {targets} (folder of this file), ' +
     '{tmp} (a folder of the process\'s own, holding the files of `files`, removed after it exits)',
 });
 

@@ -40,7 +40,7 @@ function targetDirs(run: string): string[] {
 
 describe('the programs the shipped targets need are installed', () => {
   // Not a skip: a machine without them fails here, saying what to install.
-  test.each(Object.keys(SHIPPED))('%s', (id) => {
+  test.each([...Object.keys(SHIPPED), 'curl'])('%s', (id) => {
     const { target, diagnostics } = loadTargetFile(path.join(ROOT, 'targets', `${id}.yaml`));
     expect(diagnostics).toEqual([]);
     const missing = missingRequirements(target!);
@@ -92,11 +92,40 @@ describe('each shipped third-party target, for real', () => {
   }, 120_000);
 });
 
+describe('curl, a client that cannot be driven', () => {
+  test('is started at the connect step, sends its request, and closes after the server', async () => {
+    const out = tempDir('third-party-curl');
+    try {
+      const specs = ['service/http-client.yaml', 'handshake/closed-port.yaml', 'handshake/three-way.yaml', 'close/client-first.yaml'].map((s) => path.join(ROOT, 'specs', s));
+      const r = await tcpconform(['run', '--target', 'curl', ...specs, '--out', out, '--reporter', 'json']);
+      const { dir, result } = readRun(out);
+      expect(Object.fromEntries(result.results.map((s) => [s.spec, s.verdict]))).toEqual({
+        'service.http-client': 'pass',
+        // Refused, curl exits with status 7: its work done, not a broken target.
+        'handshake.closed-port': 'pass',
+        // After connecting, curl sends its request by itself: a spec that expects a quiet client is not for it.
+        'handshake.three-way': 'not-applicable',
+        'close.client-first': 'not-applicable',
+      });
+      const http = result.results.find((s) => s.spec === 'service.http-client')!;
+      expect(http.endpoints.a!.target).toBe('curl');
+      expect(http.endpoints.b!.target).toBe('reference');
+      // curl's request went out before the server's response.
+      const firstData = http.segments.find((s) => s.len > 0)!;
+      expect(firstData.from).toBe('a');
+      expect(r.exitCode).toBe(0);
+      expect(residue(runIdOf(dir))).toEqual(EMPTY);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
 describe('a differential run', () => {
   test('the catalog against every shipped target in one command: a targets-by-specs matrix', async () => {
     const out = tempDir('differential');
     try {
-      const targets = ['reference', ...Object.keys(SHIPPED)];
+      const targets = ['reference', ...Object.keys(SHIPPED), 'curl'];
       const r = await tcpconform(['run', '--target', targets.join(','), '--out', out, '--reporter', 'console,json', '--no-color']);
       const { dir, result } = readRun(out);
       const specs = fs.readdirSync(path.join(ROOT, 'specs'), { recursive: true }).filter((f) => String(f).endsWith('.yaml'));
@@ -114,9 +143,10 @@ describe('a differential run', () => {
       expect(cell('close.fin-wait-2-timeout', 'nginx')).toMatchObject({ verdict: 'not-applicable', reason: expect.stringMatching(/acts by itself/) });
       expect(cell('handshake.simultaneous-open', 'nginx')).toMatchObject({ verdict: 'not-applicable', reason: expect.stringMatching(/fills no endpoint/) });
       for (const t of Object.keys(SHIPPED)) expect(cell('handshake.three-way', t).verdict).toBe('pass');
+      expect(cell('service.http-client', 'curl').verdict).toBe('pass');
       // The console shows the matrix too, one column per target.
       expect(r.stdout).toMatch(new RegExp(`Targets by specs:\\n\\s+spec\\s+${targets.join('\\s+')}\\n`));
-      expect(r.stdout).toMatch(/handshake\.three-way\s+(pass\s+){5}pass\n/);
+      expect(r.stdout).toMatch(/handshake\.three-way\s+(pass\s+){6}not-applicable\n/);
       expect(r.exitCode).toBe(0);
       expect(residue(runIdOf(dir))).toEqual(EMPTY);
       expect(targetDirs(runIdOf(dir))).toEqual([]);
@@ -148,9 +178,33 @@ describe('a server given on the command line', () => {
         'handshake.three-way': 'pass',
         'service.close-on-eof': 'pass',
         'service.echo': 'not-applicable',
+        'service.http-client': 'not-applicable',
         'service.http-response-close': 'pass',
       });
       expect(result.results[0]!.target).toBe('python3');
+      expect(r.exitCode).toBe(0);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  test('--client builds an undriven client, started at the connect step', async () => {
+    const out = tempDir('adhoc-client');
+    try {
+      const r = await tcpconform([
+        'run',
+        path.join(ROOT, 'specs/service/http-client.yaml'),
+        '--client',
+        'curl --silent --http1.0 --output /dev/null http://{peerport}/',
+        '--client-does',
+        'requests-http,closes-on-eof',
+        '--out',
+        out,
+        '--reporter',
+        'json',
+      ]);
+      const { result } = readRun(out);
+      expect(result.results.map((s) => [s.spec, s.target, s.verdict])).toEqual([['service.http-client', 'curl', 'pass']]);
       expect(r.exitCode).toBe(0);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });

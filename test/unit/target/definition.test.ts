@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { missingCapabilities, loadTargetFile, resolveTarget } from '../../../harness/target/definition.js';
-import { adhocServer } from '../../../harness/target/adhoc.js';
+import { adhocClient, adhocServer } from '../../../harness/target/adhoc.js';
 import { installLine, requirementsProblem } from '../../../harness/target/requires.js';
 
 /** Target files: the keys for programs that cannot be driven, each error at its place. */
@@ -55,7 +55,7 @@ roles:
     ['control: none\ncapabilities: [echoes, telepathy, echoes]\nroles: { server: { argv: [x] } }\n', ['unknown-capability@5:24', 'duplicate-capability@5:35']],
     ['control: none\nfiles: { ../x: hi }\nroles: { server: { argv: [x] } }\n', ['wrong-value@5:10']],
     ['control: none\nfiles: { a.conf: "{nope}" }\nroles: { server: { argv: [x] } }\n', ['unknown-placeholder@5:18']],
-    ['control: none\nroles: { client: { argv: [x] } }\n', ['missing-key@1:1']],
+    ['control: none\nready: listening\nroles: { client: { argv: [x] } }\n', ['wrong-value@5:8']],
   ])('%j: %j', (rest, expected) => {
     expect(codes(BASE + rest)).toEqual(expected);
   });
@@ -72,7 +72,7 @@ describe('capabilities', () => {
   test('it cannot be told to close, nor to stay closed or quiet; a driven one can', () => {
     expect(missingCapabilities(undriven, 'server', ['stays-closed', 'quiet', 'closes-on-eof'])).toEqual([
       'a server that does not listen (the target listens by itself)',
-      'a server that does only what it is told once the client sends or closes (the target acts by itself)',
+      'a server that does only what it is told once the other side sends or closes (the target acts by itself)',
       'closes-on-eof: closes its side of the connection when the other side has closed its own',
     ]);
     // Not told to close, it cannot be told to wait either: said once.
@@ -102,6 +102,15 @@ describe('--server', () => {
     expect(target!.control).toBe('none');
     expect(target!.ready).toEqual({ kind: 'listening' });
     expect(target!.roles).toEqual(['server']);
+  });
+
+  test('--client: a client started at its connect step, connecting to {peerport}', () => {
+    const { target } = adhocClient('curl --http1.0 http://{peerport}/', '/w');
+    expect(target!.argv('client', { addr: '2001:2::2', port: 80, peer: '2001:2::1' })).toEqual(['curl', '--http1.0', 'http://[2001:2::1]:80/']);
+    expect(target!.roles).toEqual(['client']);
+    expect(missingCapabilities(target!, 'client', ['connect'])).toEqual([]);
+    expect(missingCapabilities(target!, 'client', ['close'])).toEqual(['close (the target cannot be driven)']);
+    expect(adhocClient('curl http://example.com/', '/w').error).toMatch(/must connect to \{peerport\}/);
   });
 
   test.each([
