@@ -25,7 +25,7 @@ export function matrixLines(run: RunResult, paint: (v: VerdictName) => string): 
   for (const row of m.rows) {
     for (const t of m.targets) {
       const c = row.cells[t];
-      if (c && c.verdict !== 'pass' && c.verdict !== 'not-applicable') reasons.push(`  ${label(row)} on ${t}: ${c.verdict}: ${c.reason ?? ''}`);
+      if (c && c.verdict !== 'pass' && c.verdict !== 'not-applicable') reasons.push(`  ${label(row)} on ${t}: ${c.verdict}: ${(c.reason ?? '').replace(/\s+/g, ' ').trim()}`);
     }
   }
   for (const t of m.targets) {

@@ -201,9 +201,14 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
 
   /** A failure the target's file documents as a known deviation becomes `deviation`, with its reason. */
   const judged = (o: Outcome): Outcome => {
-    const documented = [...endpoints.values()].flatMap((ep) =>
-      (ep.target.deviations ?? []).filter((d) => d.specs.includes(spec.id)).map((d) => `${ep.target.id}: ${d.reason}`),
-    );
+    // One target may fill both endpoints: its reason is said once.
+    const documented = [
+      ...new Set(
+        [...endpoints.values()].flatMap((ep) =>
+          (ep.target.deviations ?? []).filter((d) => d.specs.includes(spec.id)).map((d) => `${ep.target.id}: ${d.reason.trim()}`),
+        ),
+      ),
+    ];
     if (o.verdict !== 'fail' || documented.length === 0) return o;
     return { ...o, verdict: 'deviation', reason: `${documented.join('; ')} (observed: ${o.reason ?? ''})` };
   };
