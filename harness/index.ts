@@ -4,7 +4,7 @@
  * docs/api.md has examples. The command line is built on the same functions.
  */
 
-export { run, prepareTarget, missingRoles, newRunFolder, DEFAULT_JOBS, type RunOptions, type RunOutcome } from './api/run.js';
+export { run, prepareTargets, missingRoles, newRunFolder, DEFAULT_JOBS, type RunOptions, type RunOutcome } from './api/run.js';
 export { loadSuite, readTarget, type LoadSuiteOptions } from './api/load.js';
 export { BadInputError, CannotRunError, NeedsUserNamespaceError, type MachineProblem } from './api/errors.js';
 export { BUNDLED_SPECS, SCHEMAS_DIR, PACKAGE_ROOT, packageVersion } from './api/package.js';

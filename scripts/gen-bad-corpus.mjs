@@ -120,7 +120,7 @@ const structural = {
   'step-list': (d) => addStep(d, ['a', 'connect']),
   'send-negative': (d) => addStep(d, { [endpointNames(d)[0]]: { send: -1 } }, steps(d).length),
   'send-huge': (d) => addStep(d, { [endpointNames(d)[0]]: { send: 1e12 } }, steps(d).length),
-  'send-string': (d) => addStep(d, { [endpointNames(d)[0]]: { send: 'lots' } }, steps(d).length),
+  'send-empty-string': (d) => addStep(d, { [endpointNames(d)[0]]: { send: '' } }, steps(d).length),
   'send-float': (d) => addStep(d, { [endpointNames(d)[0]]: { send: 1.5 } }, steps(d).length),
   'send-bare': (d) => addStep(d, { [endpointNames(d)[0]]: 'send' }, steps(d).length),
   'recv-bad': (d) => addStep(d, { [endpointNames(d)[0]]: { recv: 'forever' } }, steps(d).length),
@@ -289,9 +289,12 @@ const targetStructural = {
   'typo-key': (d) => {
     d.contents.items.find((p) => p.key.value === 'roles').key.value = 'role';
   },
-  // Contradicts every spec of the suite, which needs both roles.
-  'only-client': (d) => d.deleteIn(['roles', 'server']),
-  'only-server': (d) => d.deleteIn(['roles', 'client']),
+  // stdout is a driven target's control channel: it cannot also say when it is ready.
+  'ready-stdout-driven': (d) => set(d, ['ready'], { stdout: '^ready' }),
+  'ready-bad-regex': (d) => (set(d, ['control'], 'none'), set(d, ['ready'], { stdout: '(' })),
+  'capability-unknown': (d) => set(d, ['capabilities'], ['echoes', 'telepathy']),
+  'requires-no-program': (d) => set(d, ['requires'], [{ debian: 'nginx-light' }]),
+  'files-with-folder': (d) => set(d, ['files'], { '../nginx.conf': 'daemon off;' }),
 };
 
 // --- garbage -------------------------------------------------------------------

@@ -59,7 +59,7 @@ try {
     let runChanged = 0;
     for (const r of results) {
       const key = `${r.spec} ipv${r.ip}`;
-      if (r.verdict !== 'pass' && r.verdict !== 'deviation') {
+      if (r.verdict !== 'pass' && r.verdict !== 'deviation' && r.verdict !== 'not-applicable') {
         notPassed++;
         console.log(`  run ${i}: ${key} ${r.verdict}: ${r.reason ?? ''}`);
       }
@@ -67,7 +67,7 @@ try {
       else if (first.get(key) !== r.verdict) runChanged++;
     }
     changed += runChanged;
-    if (results.some((r) => r.verdict !== 'pass' && r.verdict !== 'deviation')) {
+    if (results.some((r) => r.verdict !== 'pass' && r.verdict !== 'deviation' && r.verdict !== 'not-applicable')) {
       fs.mkdirSync(kept, { recursive: true });
       fs.copyFileSync(path.join(out, 'latest', 'results.json'), path.join(kept, `run-${i}.json`));
     }

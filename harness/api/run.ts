@@ -7,7 +7,7 @@ import type { Reporter } from '../report/reporter.js';
 import type { Timeouts } from '../run/executor.js';
 import type { CustomFaultRule, Observer } from '../run/plugins.js';
 import type { RunResult } from '../run/results.js';
-import { runSuite } from '../run/suite.js';
+import { runSuite, type Subject } from '../run/suite.js';
 import { fileDiagnostic, type Diagnostic } from '../spec/diagnostic.js';
 import type { Spec } from '../spec/types.js';
 import type { ResolvedTarget } from '../target/definition.js';
@@ -25,8 +25,14 @@ import { packageVersion } from './package.js';
 export interface RunOptions {
   /** Specs to run (from `loadSpecs`). */
   specs: Spec[];
-  /** A bundled target's id (`reference`), a target file's path, or a target loaded with `loadTarget`; fills every endpoint. */
-  target: string | ResolvedTarget;
+  /**
+   * A bundled target's id (`reference`), a target file's path, or a target
+   * loaded with `loadTarget` (default: the reference). An endpoint whose
+   * role it lacks is filled by the reference.
+   */
+  target?: string | ResolvedTarget;
+  /** Several targets instead of `target`: every spec runs against each (a differential run; `result.matrix`). */
+  targets?: (string | ResolvedTarget)[];
   /** Paths are relative to it; default: the process's working directory. */
   cwd?: string;
   /** The run folder (results, pcaps, reports); default: `reports/<stamp>-<run id>` below `cwd`. */
@@ -75,7 +81,7 @@ export function newRunFolder(): { runId: string; name: string } {
   return { runId, name: `${stamp}-${runId}` };
 }
 
-/** Endpoints of the specs that need a role the target lacks, reported at the target file's roles. */
+/** Endpoints of the specs that need a role the target lacks, reported at the target file's roles (a run fills them with the reference). */
 export function missingRoles(specs: Spec[], target: ResolvedTarget): Diagnostic[] {
   return specs.flatMap((s) =>
     Object.entries(s.endpoints)
@@ -88,23 +94,29 @@ export function missingRoles(specs: Spec[], target: ResolvedTarget): Diagnostic[
 }
 
 /**
- * Checks the target against the specs, then the machine, then readies the
- * target (building the reference programs if it uses them).
+ * Checks the targets (bad input first), then the machine, then readies the
+ * targets (building the reference programs if they use them). Each target
+ * becomes a subject of the run: the specs run against each, and an endpoint
+ * whose role a target lacks is filled by the bundled reference.
  *
  * @throws BadInputError, CannotRunError
  */
-export async function prepareTarget(
+export async function prepareTargets(
   specs: Spec[],
-  target: string | ResolvedTarget,
+  targets: (string | ResolvedTarget)[],
   opts: { cwd?: string; log?: (line: string) => void; ip?: 4 | 6 | 'both' } = {},
-): Promise<{ target: ResolvedTarget; tracepoint: boolean }> {
+): Promise<{ subjects: Subject[]; tracepoint: boolean }> {
   const cwd = opts.cwd ?? process.cwd();
-  const declared = typeof target === 'string' ? await checkedTarget(target, cwd, undefined, false) : target;
-  const missing = missingRoles(specs, declared);
-  if (missing.length) throw new BadInputError(missing);
-  if (declared.stack === 'userspace' && (opts.ip ?? 4) !== 4) {
-    const message = `target ${declared.id} brings its own TCP/IP stack, attached over a TAP device: the harness relays IPv4 to it only (ARP, no IPv6 neighbour discovery); run it with --ip 4`;
-    throw new BadInputError([fileDiagnostic(declared.file, 'userspace-ipv4-only', message)]);
+  const declared: ResolvedTarget[] = [];
+  for (const t of targets) declared.push(typeof t === 'string' ? await checkedTarget(t, cwd, undefined, false) : t);
+  const ids = declared.map((t) => t.id);
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice !== undefined) throw new BadInputError([fileDiagnostic(cwd, 'duplicate-target', `target ${twice} is given twice`)]);
+  for (const t of declared) {
+    if (t.stack === 'userspace' && (opts.ip ?? 4) !== 4) {
+      const message = `target ${t.id} brings its own TCP/IP stack, attached over a TAP device: the harness relays IPv4 to it only (ARP, no IPv6 neighbour discovery); run it with --ip 4`;
+      throw new BadInputError([fileDiagnostic(t.file, 'userspace-ipv4-only', message)]);
+    }
   }
 
   const { mode, problems } = await preflight();
@@ -120,9 +132,18 @@ export async function prepareTarget(
     }
     opts.log?.(ROOTLESS_NOTICE);
   }
-  if (typeof target !== 'string') return { target, tracepoint: mode === 'root' };
   try {
-    return { target: await checkedTarget(target, cwd, opts.log, true), tracepoint: mode === 'root' };
+    const resolved: ResolvedTarget[] = [];
+    for (const [i, t] of targets.entries()) resolved.push(typeof t === 'string' ? await checkedTarget(t, cwd, opts.log, true) : declared[i]!);
+    // Roles a target lacks are filled by the reference programs (a server's client, say).
+    const needsFallback = resolved.some((t) => missingRoles(specs, t).length > 0);
+    const fallback = needsFallback ? (resolved.find((t) => t.id === 'reference') ?? (await checkedTarget('reference', cwd, opts.log, true))) : undefined;
+    const subjects: Subject[] = resolved.map((t) => ({
+      id: t.id,
+      roles: t.roles,
+      targetsFor: (spec) => Object.fromEntries(Object.entries(spec.endpoints).map(([n, e]) => [n, t.roles.includes(e.role) || !fallback ? t : fallback])),
+    }));
+    return { subjects, tracepoint: mode === 'root' };
   } catch (err) {
     if (err instanceof MissingToolError) throw new CannotRunError([{ what: err.message }]);
     throw err;
@@ -145,7 +166,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const cwd = opts.cwd ?? process.cwd();
   if (opts.specs.length === 0) throw new BadInputError([fileDiagnostic(cwd, 'no-specs', 'no specs to run')]);
   const ip = opts.ip ?? 4;
-  const { target, tracepoint } = await prepareTarget(opts.specs, opts.target, { cwd, ip, ...(opts.log ? { log: opts.log } : {}) });
+  const { subjects, tracepoint } = await prepareTargets(opts.specs, opts.targets ?? [opts.target ?? 'reference'], { cwd, ip, ...(opts.log ? { log: opts.log } : {}) });
   const folder = newRunFolder();
   const runId = opts.runId ?? folder.runId;
   const outDir = path.resolve(cwd, opts.outDir ?? path.join('reports', folder.name));
@@ -154,7 +175,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const result = await runSuite({
     run: runId,
     specs: opts.specs,
-    targetsFor: (spec) => Object.fromEntries(Object.keys(spec.endpoints).map((n) => [n, target])),
+    subjects,
     jobs: opts.jobs ?? DEFAULT_JOBS,
     outDir,
     reporter: new ReporterMultiplexer(opts.reporters ?? [], warn),

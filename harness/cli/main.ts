@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatDiagnostic, type Diagnostic } from '../spec/diagnostic.js';
 import { MAX_CONNECTIONS } from '../load/load.js';
+import { BEHAVIOUR_NAMES } from '../spec/capabilities.js';
 import { loadSpecs } from '../spec/load.js';
 import { cleanCommand, type CleanFlags } from './clean.js';
 import { doctorCommand } from './doctor.js';
@@ -44,7 +45,11 @@ export async function main(io: Io): Promise<number> {
     .addOption(new Option('-j, --jobs <n>', 'specs run at once').argParser(positiveInt('--jobs')))
     .option('-r, --reporter <names>', 'reporters, comma-separated: console, json, junit, html, markdown', 'console,json,junit,html,markdown')
     .option('-o, --out <dir>', 'folder for reports; each run writes <dir>/<run>/ and <dir>/latest', 'reports')
-    .option('-t, --target <target>', 'target (bundled id or target file) that fills every endpoint', 'reference')
+    .option('-t, --target <target>', 'target: bundled id or target file; repeat it or give a comma list to run against several (default: reference)', collect, [])
+    .option('--server <command>', "test this server command without a target file, e.g. 'python3 -m http.server {port} --bind {addr}'")
+    .option('--server-does <behaviours>', `what the --server command does by itself, comma-separated: ${BEHAVIOUR_NAMES.join(', ')}`)
+    .option('--client <command>', "test this client command without a target file, started at the connect step, e.g. 'curl --http1.0 http://{peerport}/'")
+    .option('--client-does <behaviours>', 'what the --client command does by itself, comma-separated (as --server-does)')
     .addOption(new Option('--ip <version>', 'IP version the specs run over').choices(['4', '6', 'both']).default('4'))
     .option('--real-timers', "keep the kernel's protocol timers (default: shortened inside the labs, see docs/specs.md)")
     .option('--no-color', 'no colors in console output')
@@ -175,10 +180,18 @@ export interface RunFlags {
   jobs?: number;
   reporter: string;
   out: string;
-  target: string;
+  target: string[];
+  server?: string;
+  serverDoes?: string;
+  client?: string;
+  clientDoes?: string;
   realTimers?: boolean;
   ip: '4' | '6' | 'both';
   color: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function positiveInt(flag: string) {

@@ -4,6 +4,9 @@ import { DEFAULT_JOBS, newRunFolder, run } from '../api/run.js';
 import { createReporters } from '../report/index.js';
 import { updateLatest } from '../report/latest.js';
 import { loadSpecs } from '../spec/load.js';
+import type { ResolvedTarget } from '../target/definition.js';
+import { adhocClient, adhocServer } from '../target/adhoc.js';
+import { BEHAVIOUR_NAMES } from '../spec/capabilities.js';
 import { EXIT, type Io } from './io.js';
 import { compileGrep, printDiagnostics, type RunFlags } from './main.js';
 import { runInUserNamespace } from './rootless.js';
@@ -37,12 +40,14 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
 
   // The library does the rest: bad input first (exit 2), whatever the
   // machine; then the machine (exit 3); then the run.
+  const chosen = chooseTargets(io, flags);
+  if (!chosen) return EXIT.badInput;
   const signal = io.signal ?? new AbortController().signal;
   let outcome;
   try {
     outcome = await run({
       specs,
-      target: flags.target,
+      targets: [...chosen.names, ...chosen.adhoc],
       cwd: io.cwd,
       outDir,
       runId,
@@ -88,3 +93,43 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
   }
   return outcome.ok ? EXIT.ok : EXIT.failed;
 }
+
+/**
+ * The targets of the run from --target (repeatable, or a comma list),
+ * --server and --client: several make a differential run. Nothing given:
+ * the reference.
+ */
+function chooseTargets(io: Io, flags: RunFlags): { names: string[]; adhoc: ResolvedTarget[] } | undefined {
+  const names = (flags.target ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+  const adhoc: ResolvedTarget[] = [];
+  for (const role of ['server', 'client'] as const) {
+    const command = role === 'server' ? flags.server : flags.client;
+    const does = role === 'server' ? flags.serverDoes : flags.clientDoes;
+    if (command === undefined) {
+      if (does !== undefined) {
+        io.stderr.write(`error: --${role}-does says what the --${role} command does; give --${role} too\n`);
+        return undefined;
+      }
+      continue;
+    }
+    const made = role === 'server' ? adhocServer(command, io.cwd) : adhocClient(command, io.cwd);
+    if (!made.target) {
+      io.stderr.write(`error: ${made.error}\n`);
+      return undefined;
+    }
+    if (does) {
+      const known = BEHAVIOUR_NAMES as string[];
+      const list = does.split(',').map((b) => b.trim()).filter(Boolean);
+      const unknown = list.filter((b) => !known.includes(b));
+      if (unknown.length) {
+        io.stderr.write(`error: --${role}-does: unknown behaviour ${unknown.join(', ')}; known: ${known.join(', ')}\n`);
+        return undefined;
+      }
+      made.target.capabilities = list;
+    }
+    adhoc.push(made.target);
+  }
+  if (names.length === 0 && adhoc.length === 0) names.push('reference');
+  return { names, adhoc };
+}
+

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,6 +36,11 @@ export function tunName(run: string): string {
 /** The TAP device a userspace stack attaches to; also inside the endpoint's own namespace, so it goes with it. */
 export function tapName(run: string): string {
   return `tc${run}tap`;
+}
+
+/** Where a target process's own folder ({tmp}) is made: mkdtemp adds six characters. */
+export function targetDirPrefix(run: string, endpoint: string): string {
+  return path.join(os.tmpdir(), `${PREFIX}-${run}-${endpoint}-`);
 }
 
 export function traceInstanceName(run: string): string {

@@ -154,6 +154,7 @@ function describe(r: RunResidue): string[] {
     ...r.blocks.map((b) => `address-block lock ${path.join(blocksDir(r), b.block)}`),
     ...(r.record ? [`run record ${path.join(runsDir(r), r.run)}`] : []),
     ...r.recordTemps.map((t) => `run record ${path.join(runsDir(r), t)}`),
+    ...r.targetDirs.map((d) => `target folder ${d}`),
   ];
 }
 
@@ -193,7 +194,10 @@ async function reapRun(r: RunResidue, out: ReapResult, killWaitMs: number): Prom
   // 3. Tracefs instances: events off, then rmdir.
   for (const dir of r.traceInstances) await attempt(`tracefs instance ${dir}`, () => removeInstance(dir));
 
-  // 4. Lock files and the run record, last.
+  // 4. Target processes' own folders, once the processes are gone.
+  for (const d of r.targetDirs) await attempt(`target folder ${d}`, () => fs.rmSync(d, { recursive: true, force: true }));
+
+  // 5. Lock files and the run record, last.
   for (const b of r.blocks) {
     const file = path.join(blocksDir(r), b.block);
     await attempt(`address-block lock ${file}`, () => {

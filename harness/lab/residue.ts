@@ -20,6 +20,8 @@ const NAMESPACE = new RegExp(`^${PREFIX}-([0-9a-f]{6})-\\d+-[^/]+$`);
 const INSTANCE = new RegExp(`^${PREFIX}-([0-9a-f]{6})$`);
 /** A run record written aside before its rename (`registerRun`), left by a crash between the two. */
 const RECORD_TEMP = /^([0-9a-f]{6})\.(\d+)\.tmp$/;
+/** A target process's own folder (names.ts targetDirPrefix plus mkdtemp's six characters). */
+const TARGET_DIR = new RegExp(`^${PREFIX}-([0-9a-f]{6})-[a-z][a-z0-9_]*-[A-Za-z0-9]{6}$`);
 
 export interface ResidueProcess {
   pid: number;
@@ -50,6 +52,8 @@ export interface RunResidue {
   record: boolean;
   /** Leftover temporary run-record files. */
   recordTemps: string[];
+  /** Absolute paths of target processes' own folders ({tmp}) left in the temporary directory. */
+  targetDirs: string[];
 }
 
 function list(dir: string): string[] {
@@ -66,7 +70,7 @@ export function mountedTraceRoots(): string[] {
 }
 
 function emptyResidue(run: string): RunResidue {
-  return { run, stateDir: '', namespaces: [], traceInstances: [], processes: [], blocks: [], record: false, recordTemps: [] };
+  return { run, stateDir: '', namespaces: [], traceInstances: [], processes: [], blocks: [], record: false, recordTemps: [], targetDirs: [] };
 }
 
 /**
@@ -150,11 +154,16 @@ export function scanResidue(): Map<string, RunResidue> {
       if (m && processStartTime(Number(m[2])) === undefined) at(m[1]!).recordTemps.push(name);
     }
   }
-  // A run known only by its processes or namespaces keeps its state where its user's runs do.
+  for (const name of list(os.tmpdir())) {
+    const m = TARGET_DIR.exec(name);
+    if (m) of(m[1]!).targetDirs.push(path.join(os.tmpdir(), name));
+  }
+  // A run known only by its processes, namespaces or folders keeps its state where its user's runs do.
   for (const r of runs.values()) {
     const uid = r.processes.find((p) => p.uid !== undefined)?.uid;
     r.stateDir ||= r.namespaces.length || r.traceInstances.length || uid === undefined ? stateDirFor(0) : stateDirFor(uid);
   }
+
   return runs;
 }
 
@@ -223,5 +232,7 @@ function commandOf(pid: number): string {
 
 /** True when nothing is left: the figure the reaper and its tests aim at. */
 export function isEmpty(r: RunResidue): boolean {
-  return !r.namespaces.length && !r.traceInstances.length && !r.processes.length && !r.blocks.length && !r.record && !r.recordTemps.length;
+  return (
+    !r.namespaces.length && !r.traceInstances.length && !r.processes.length && !r.blocks.length && !r.record && !r.recordTemps.length && !r.targetDirs.length
+  );
 }

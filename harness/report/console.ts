@@ -1,5 +1,6 @@
 import type { RunResult, SpecResult, VerdictName } from '../run/results.js';
 import { coverageSummary } from './coverage-text.js';
+import { matrixLines } from './matrix-text.js';
 import { countVerdicts, formatDuration, stripAnsi, tailLines, VERDICT_ORDER } from './format.js';
 import type { Progress, Reporter, RunInfo, SpecInfo } from './reporter.js';
 
@@ -45,6 +46,7 @@ export class ConsoleReporter implements Reporter {
   private outDir: string | undefined;
   private readonly running = new Map<string, string>();
   private statusShown = false;
+  private several = false;
 
   constructor(
     private readonly out: TextSink,
@@ -55,6 +57,7 @@ export class ConsoleReporter implements Reporter {
 
   onBegin(run: RunInfo): void {
     this.outDir = run.outDir;
+    this.several = (run.targets?.length ?? 0) > 1;
     const specs = run.total === 1 ? '1 spec' : `${run.total} specs`;
     const jobs = run.jobs === 1 ? '1 job' : `${run.jobs} jobs`;
     this.print(`Running ${specs} with ${jobs} (run ${run.run})\n\n`);
@@ -76,7 +79,7 @@ export class ConsoleReporter implements Reporter {
     const width = String(progress.total).length;
     const counter = `[${String(progress.done).padStart(width)}/${progress.total}]`;
     const ip = result.ip === 6 ? ' [IPv6]' : '';
-    const lines = [`${counter} ${this.verdict(result.verdict)}  ${result.spec}${ip}  (${formatDuration(result.durationMs)})`];
+    const lines = [`${counter} ${this.verdict(result.verdict)}  ${result.spec}${ip}${this.on(result)}  (${formatDuration(result.durationMs)})`];
     lines.push(...this.details(result).map((l) => `    ${l}`));
     this.print(lines.join('\n') + '\n');
   }
@@ -90,8 +93,9 @@ export class ConsoleReporter implements Reporter {
     const lines = ['', parts.length > 0 ? `${head}: ${parts.join(', ')}` : `${head}: nothing ran`];
     // Repeat what needs attention, so it is not lost above a long run's scroll.
     for (const r of run.results) {
-      if (r.verdict === 'fail' || r.verdict === 'error') lines.push(`  ${this.verdict(r.verdict)}  ${r.spec}${r.ip === 6 ? ' [IPv6]' : ''}  ${r.file}`);
+      if (r.verdict === 'fail' || r.verdict === 'error') lines.push(`  ${this.verdict(r.verdict)}  ${r.spec}${r.ip === 6 ? ' [IPv6]' : ''}${this.on(r)}  ${r.file}`);
     }
+    lines.push(...matrixLines(run, (v) => this.verdict(v)));
     if (run.coverage) lines.push(...coverageSummary(run.coverage));
     if (this.outDir !== undefined) lines.push(`Reports: ${this.outDir}`);
     this.print(lines.join('\n') + '\n');
@@ -137,6 +141,11 @@ export class ConsoleReporter implements Reporter {
     if (line.startsWith('- ')) return `\x1b[32m${line}\x1b[39m`;
     if (line.startsWith('+ ')) return `\x1b[31m${line}\x1b[39m`;
     return line;
+  }
+
+  /** ` on nginx`, in a run against several targets. */
+  private on(r: SpecResult): string {
+    return this.several && r.target !== undefined ? ` on ${r.target}` : '';
   }
 
   private verdict(v: VerdictName): string {

@@ -19,6 +19,8 @@ export interface RunInfo {
   jobs: number;
   /** ISO 8601 time the run started. */
   startedAt: string;
+  /** The targets under test, when the run names them (several: a differential run). */
+  targets?: string[];
 }
 
 export interface SpecInfo {

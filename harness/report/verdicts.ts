@@ -46,6 +46,8 @@ export function totalsLine(run: RunResult): string {
  * that filled it), in endpoint order, without repeats.
  */
 export function targetsOf(r: SpecResult): string[] {
+  // A run against several targets names the one under test in each result.
+  if (r.target !== undefined) return [r.target];
   return [...new Set(Object.values(r.endpoints).map((e) => e.target))];
 }
 

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { monoNow } from '../lab/clock.js';
+import { targetDirPrefix } from '../lab/names.js';
 import { Lab } from '../lab/lab.js';
 import type { WirePacket } from '../lab/relay.js';
 import type { State } from '../model/states.js';
@@ -100,7 +102,7 @@ export interface EndpointOutcome {
 }
 
 export interface Outcome {
-  verdict: 'pass' | 'fail' | 'deviation' | 'error' | 'skipped';
+  verdict: 'pass' | 'fail' | 'deviation' | 'error' | 'skipped' | 'not-applicable';
   reason?: string;
   endpoints: Record<string, EndpointOutcome>;
   packets: WirePacket[];
@@ -258,25 +260,40 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
   timing.labMs = lap();
   try {
     await plugins.begin();
+    const startProcess = async (ep: Endpoint): Promise<void> => {
+      const me = lab.endpoint(ep.name);
+      const other = names.find((n) => n !== ep.name)!;
+      const undrivenClient = ep.target.control === 'none' && ep.role === 'client';
+      const tmp = ep.target.files ? fs.mkdtempSync(targetDirPrefix(ctx.run, ep.name)) : undefined;
+      const values = { addr: me.addr, port: lab.port, peer: lab.endpoint(other).addr, ...(tmp ? { tmp } : {}), ...(me.tap ? { tap: me.tap } : {}) };
+      ep.process = await TargetProcess.start({
+        ns: me.ns,
+        argv: ep.target.argv(ep.role, values),
+        label: `${ep.name} (${ep.target.id} ${ep.role})`,
+        readyTimeoutMs: ctx.timeouts.readyMs,
+        run: ctx.run,
+        // An undriven client is started at its connect step and connects by itself: started is ready.
+        ...(undrivenClient ? { ready: { kind: 'started' as const }, endsByItself: true } : ep.target.ready ? { ready: ep.target.ready } : {}),
+        driven: ep.target.control !== 'none',
+        listening: () => (me.diag?.sockets() ?? []).some((s) => s.state === 'LISTEN' && s.local.port === lab.port),
+        listenAt: `${me.addr.includes(':') ? `[${me.addr}]` : me.addr}:${lab.port}`,
+        ...(tmp ? { dir: { path: tmp, files: ep.target.files!(ep.role, values) } } : {}),
+      });
+      ep.readyAt = monoNow();
+    };
     // allSettled: when one target fails to start, the others must have
     // finished starting (and be known) so that `finally` stops them all.
     const started = await Promise.allSettled(
-      [...endpoints.values()].filter((ep) => !peerNames.has(ep.name)).map(async (ep) => {
-        ep.process = await TargetProcess.start({
-          ns: lab.endpoint(ep.name).ns,
-          argv: ep.target.argv(ep.role, { addr: lab.endpoint(ep.name).addr, port: lab.port, ...(lab.endpoint(ep.name).tap ? { tap: lab.endpoint(ep.name).tap! } : {}) }),
-          label: `${ep.name} (${ep.target.id} ${ep.role})`,
-          readyTimeoutMs: ctx.timeouts.readyMs,
-          run: ctx.run,
-        });
-      }),
+      [...endpoints.values()]
+        .filter((ep) => !peerNames.has(ep.name) && !(ep.target.control === 'none' && ep.role === 'client'))
+        .map(startProcess),
     );
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     timing.startMs = lap();
     release();
     for (const rule of spec.wire) lab.relay.startRule(rule);
     for (const rule of plugins.faultRules) lab.relay.startRule(rule);
-    player = new StepPlayer(lab, endpoints, obs, ctx, peers, timing);
+    player = new StepPlayer(lab, endpoints, obs, ctx, peers, timing, startProcess);
     for (const step of spec.steps) {
       ctx.signal.throwIfAborted();
       await player.play(step);

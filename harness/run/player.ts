@@ -23,6 +23,8 @@ export interface Endpoint {
   role: 'client' | 'server';
   target: ResolvedTarget;
   process?: TargetProcess;
+  /** When its program was ready (for an undriven server: when it was seen listening). */
+  readyAt?: number;
   listener?: number;
   conn?: number;
   /** The endpoint's actions run one after another; the next waits for this. */
@@ -42,6 +44,8 @@ export class StepPlayer {
     private readonly ctx: ExecuteContext,
     private readonly peers: Map<string, Peer>,
     private readonly timing?: Timing,
+    /** Starts an endpoint's program during the steps (an undriven client, at its connect). */
+    private readonly startLate?: (ep: Endpoint) => Promise<void>,
   ) {}
 
   async play(step: Step): Promise<void> {
@@ -114,6 +118,18 @@ export class StepPlayer {
     };
     const me = this.lab.endpoint(ep.name);
     const op = appOp(action);
+    if (ep.target.control === 'none') {
+      // A server that cannot be driven listened before it was ready and
+      // accepts by itself; a client that cannot be driven is started here
+      // and connects by itself. The applicability check lets no other step here.
+      if (action.op === 'listen') this.actions.push({ t: ep.readyAt ?? monoNow(), endpoint: ep.name, op: 'listen' });
+      if (action.op === 'listen' || action.op === 'accept') return;
+      if (action.op === 'connect' && ep.role === 'client' && this.startLate) {
+        this.actions.push({ t: monoNow(), endpoint: ep.name, op: 'connect' });
+        return this.startLate(ep);
+      }
+      throw new SpecError(`${ep.name}: ${action.op} needs a target that can be driven, and ${ep.target.id} cannot be`);
+    }
     if (op) this.actions.push({ t: monoNow(), endpoint: ep.name, op });
     const peer = this.peers.get(ep.name);
     switch (action.op) {
@@ -140,7 +156,7 @@ export class StepPlayer {
         ep.conn = handle(await request('accept', ep.listener === undefined ? {} : { conn: ep.listener }));
         return;
       case 'send':
-        await request('send', { conn: conn(), bytes: action.bytes });
+        await request('send', { conn: conn(), ...(action.data !== undefined ? { data: action.data } : { bytes: action.bytes }) });
         return;
       case 'recv':
         await request('recv', {

@@ -105,6 +105,7 @@ export const SpecResultSchema = Type.Object(
     title: Type.String(),
     file: Type.String({ description: 'Spec file, relative to the working directory' }),
     ip: Type.Union([Type.Literal(4), Type.Literal(6)], { description: 'IP version the spec ran over' }),
+    target: Type.Optional(Type.String({ description: 'The target under test in this result (a run against several targets has one result per spec and target)' })),
     verdict: Verdict,
     reason: Type.Optional(Type.String({ description: 'Why: the diff summary, the error, the skip reason' })),
     diff: Type.Optional(Type.String({ description: 'Expected vs observed, as printed on the console' })),
@@ -137,6 +138,33 @@ export const SpecResultSchema = Type.Object(
     ),
   },
   { additionalProperties: false },
+);
+
+export const MatrixSchema = Type.Object(
+  {
+    targets: Type.Array(Type.String(), { description: 'The targets under test, in the order given' }),
+    rows: Type.Array(
+      Type.Object(
+        {
+          spec: Type.String(),
+          ip: Type.Union([Type.Literal(4), Type.Literal(6)]),
+          cells: Type.Record(
+            Type.String(),
+            Type.Object(
+              {
+                verdict: Verdict,
+                reason: Type.Optional(Type.String({ description: 'Why, for every verdict but pass: the deviation\'s reason, what is not applicable, the error' })),
+              },
+              { additionalProperties: false },
+            ),
+            { description: 'By target id' },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'Targets by specs: the verdict of every spec against every target of the run' },
 );
 
 export const RunResultSchema = Type.Object(
@@ -175,6 +203,7 @@ export const RunResultSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    matrix: Type.Optional(MatrixSchema),
     results: Type.Array(SpecResultSchema),
   },
   { additionalProperties: false },

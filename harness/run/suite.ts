@@ -11,6 +11,7 @@ import { Reactor } from '../sys/reactor.js';
 import type { ResolvedTarget } from '../target/definition.js';
 import { DEFAULT_TIMEOUTS, executeSpec, type Outcome, type Timeouts } from './executor.js';
 import type { RunResult, SpecResult, VerdictName } from './results.js';
+import { applicability } from './applicability.js';
 import { coverageOf } from './coverage.js';
 import type { CustomFaultRule, Observer } from './plugins.js';
 import { pcapOf, round3, segmentsOf } from './segments.js';
@@ -24,8 +25,14 @@ import { pcapOf, round3, segmentsOf } from './segments.js';
 export interface SuiteOptions {
   run: string;
   specs: Spec[];
-  /** For each spec, the target of each endpoint. */
-  targetsFor: (spec: Spec) => Record<string, ResolvedTarget>;
+  /** For each spec, the target of each endpoint (a run against one target). */
+  targetsFor?: (spec: Spec) => Record<string, ResolvedTarget>;
+  /**
+   * The targets under test, each with the target of each endpoint for each
+   * spec: every spec runs against each of them (a differential run), and
+   * each result names the one it ran against.
+   */
+  subjects?: Subject[];
   jobs: number;
   outDir: string;
   reporter: Reporter;
@@ -50,7 +57,14 @@ export interface SuiteOptions {
   warn?: (line: string) => void;
 }
 
+export interface Subject {
+  id: string;
+  roles: string[];
+  targetsFor: (spec: Spec) => Record<string, ResolvedTarget>;
+}
+
 export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
+  const subjects: (Subject | { id?: undefined; roles: string[]; targetsFor: Subject['targetsFor'] })[] = opts.subjects ?? [{ roles: [], targetsFor: opts.targetsFor! }];
   const startedAt = new Date();
   const t0 = performance.now();
   fs.mkdirSync(path.join(opts.outDir, 'pcap'), { recursive: true });
@@ -65,15 +79,23 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
     unregisterRun(opts.run);
     throw err;
   }
-  // One job per spec and IP version, spec-major so a spec's runs report together.
-  const jobs = opts.specs.flatMap((spec) => opts.families.map((family) => ({ spec, family })));
+  // One job per spec, IP version and target, spec-major so a spec's runs report together.
+  const jobs = opts.specs.flatMap((spec) => opts.families.flatMap((family) => subjects.map((subject) => ({ spec, family, subject }))));
+  const several = subjects.length > 1;
   const results: (SpecResult | undefined)[] = new Array(jobs.length);
   const total = jobs.length;
   const both = opts.families.length > 1;
   let done = 0;
   let next = 0;
   const epoch = epochOffset();
-  await opts.reporter.onBegin?.({ run: opts.run, outDir: opts.outDir, total, jobs: opts.jobs, startedAt: startedAt.toISOString() });
+  await opts.reporter.onBegin?.({
+    run: opts.run,
+    outDir: opts.outDir,
+    total,
+    jobs: opts.jobs,
+    startedAt: startedAt.toISOString(),
+    ...(opts.subjects ? { targets: opts.subjects.map((s) => s.id) } : {}),
+  });
 
   // Longest waits first, so that the catalog's slowest specs do not start
   // last and set its wall time; results keep the specs' order.
@@ -84,17 +106,22 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
   const worker = async (): Promise<void> => {
     while (next < total && !opts.signal.aborted) {
       const index = order[next++]!;
-      const { spec, family } = jobs[index]!;
+      const { spec, family, subject } = jobs[index]!;
       await opts.reporter.onSpecBegin?.({ id: spec.id, title: spec.title, file: path.relative(opts.cwd, spec.file), index, total });
       const s0 = performance.now();
+      const targets = subject.targetsFor(spec);
+      const unfit = subject.id !== undefined && !Object.entries(spec.endpoints).some(([n, e]) => !e.peer && targets[n]?.id === subject.id)
+        ? { verdict: 'not-applicable' as const, reason: `${subject.id} fills no endpoint of this spec (it is a ${subject.roles.join(' and a ')}, and the spec has no ${subject.roles.join(' or ')} endpoint that a program fills)` }
+        : applicability(spec, targets);
       let outcome: Outcome;
       try {
-        outcome = await executeSpec(spec, {
+        if (unfit) outcome = unrun(spec, targets, unfit.verdict, unfit.reason);
+        else outcome = await executeSpec(spec, {
           run: opts.run,
           index,
           reactor,
           trace,
-          targets: opts.targetsFor(spec),
+          targets,
           timeouts: opts.timeouts ?? DEFAULT_TIMEOUTS,
           timers: opts.timers,
           family,
@@ -113,8 +140,9 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
         outcome = { verdict: 'error', reason: `harness: ${(err as Error).message}`, endpoints: {}, packets: [], labStart: 0 };
       }
       const result = toResult(spec, family, outcome, performance.now() - s0, opts);
+      if (subject.id !== undefined) result.target = subject.id;
       if (outcome.packets.length) {
-        result.pcap = `pcap/${spec.id}${both ? `.ipv${family}` : ''}.pcap`;
+        result.pcap = `pcap/${spec.id}${several ? `.${subject.id}` : ''}${both ? `.ipv${family}` : ''}.pcap`;
         fs.writeFileSync(path.join(opts.outDir, result.pcap), pcapOf(outcome.packets, epoch));
       }
       results[index] = result;
@@ -150,6 +178,7 @@ export async function runSuite(opts: SuiteOptions): Promise<RunResult> {
     },
     totals,
     coverage: coverageOf(finished),
+    ...(opts.subjects ? { matrix: matrixOf(finished, opts.subjects.map((s) => s.id)) } : {}),
     results: finished,
   };
   await opts.reporter.onEnd?.(run);
@@ -176,6 +205,27 @@ class Admission {
     this.chain = new Promise<void>((resolve) => (release = resolve));
     return before.then(() => release);
   }
+}
+
+/** A spec that did not run with these targets: what each endpoint expected, nothing observed. */
+function unrun(spec: Spec, targets: Record<string, ResolvedTarget>, verdict: 'not-applicable' | 'error', reason: string): Outcome {
+  const endpoints: Outcome['endpoints'] = {};
+  for (const [name, e] of Object.entries(spec.endpoints)) {
+    endpoints[name] = { target: e.peer ? 'peer' : (targets[name]?.id ?? ''), role: e.role, addr: '', expected: spec.expect[name] ?? [], observed: [], diff: [] };
+  }
+  return { verdict, reason, endpoints, packets: [], labStart: 0 };
+}
+
+/** Targets across, specs (and IP versions) down: the verdict of each cell, with its reason. */
+function matrixOf(results: SpecResult[], targets: string[]): NonNullable<RunResult['matrix']> {
+  const rows = new Map<string, NonNullable<RunResult['matrix']>['rows'][number]>();
+  for (const r of results) {
+    const key = `${r.spec}\0${r.ip}`;
+    const row = rows.get(key) ?? { spec: r.spec, ip: r.ip, cells: {} };
+    rows.set(key, row);
+    if (r.target !== undefined) row.cells[r.target] = { verdict: r.verdict, ...(r.reason !== undefined && r.verdict !== 'pass' ? { reason: r.reason } : {}) };
+  }
+  return { targets, rows: [...rows.values()] };
 }
 
 /** The longest `within` among a spec's awaits: a spec that waits on slow timers says so there. */

@@ -1,5 +1,6 @@
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { STATES } from '../model/states.js';
+import { BEHAVIOUR_NAMES, BEHAVIOURS } from './capabilities.js';
 
 /**
  * The spec file format as TypeBox: one source for the published JSON Schema
@@ -25,6 +26,8 @@ const ENDPOINT_KEY_PATTERN = `^(?!(?:${RESERVED_NAMES.join('|')})$)${ENDPOINT_NA
 
 export const MAX_ENDPOINTS = 2;
 export const MAX_BYTES = 16 * 1024 * 1024;
+/** Text a spec sends (e.g. a request line): short, it is written in the spec. */
+export const MAX_TEXT_BYTES = 65536;
 export const MAX_WITHIN_MS = 3_600_000;
 
 export const ROLES = ['client', 'server'] as const;
@@ -125,8 +128,13 @@ export const ActionSchema = Type.Union(
       { description: 'An action written as a bare word' },
     ),
     Type.Object(
-      { send: byteCount(`Send this many bytes (1 to ${MAX_BYTES}, 16 MiB)`) },
-      { additionalProperties: false, description: 'Send bytes: { send: 100 }' },
+      {
+        send: Type.Union([
+          byteCount(`Send this many bytes (1 to ${MAX_BYTES}, 16 MiB)`),
+          Type.String({ minLength: 1, description: `Send this text, UTF-8 (at most ${MAX_TEXT_BYTES} bytes), e.g. "GET / HTTP/1.0\\r\\n\\r\\n"` }),
+        ], { description: 'A byte count, or text in quotes' }),
+      },
+      { additionalProperties: false, description: 'Send bytes: { send: 100 }, or text: { send: "hello\\n" }' },
     ),
     Type.Object(
       {
@@ -261,6 +269,15 @@ export const EndpointSchema = Type.Object(
     role: literals(ROLES, 'client (connects) or server (listens and accepts)'),
     peer: Type.Optional(
       Type.Boolean({ description: 'true: the harness plays this endpoint itself, segment by segment (docs/specs.md "The peer")' }),
+    ),
+    needs: Type.Optional(
+      Type.Array(
+        Type.Union(BEHAVIOUR_NAMES.map((b) => Type.Literal(b, { description: BEHAVIOURS[b] }))),
+        {
+          uniqueItems: true,
+          description: 'Behaviours the program must show by itself; a target without them makes the spec not-applicable (docs/specs.md "Applicability")',
+        },
+      ),
     ),
   },
   { additionalProperties: false, description: 'One side of the connection' },

@@ -1,6 +1,7 @@
 import type { Node } from 'yaml';
 import { isState, type State } from '../model/states.js';
 import { clip, type NodeReader, type Value } from './nodes.js';
+import type { Behaviour } from './capabilities.js';
 import type { Role } from './schema.js';
 import { closest, didYouMean, suggestState } from './suggest.js';
 
@@ -16,6 +17,8 @@ export class SpecScope {
   readonly expected = new Map<string, State[]>();
   /** Endpoints the harness plays itself (`peer: true`). */
   readonly peers = new Set<string>();
+  /** Behaviours each endpoint's program must show by itself (`needs`). */
+  readonly needs = new Map<string, Behaviour[]>();
   /** Wire rule names defined so far (top level, then steps in order), with their action. */
   readonly rules = new Map<string, string>();
   /** False while `endpoints` is absent or not a mapping: then no name is reported as unknown. */

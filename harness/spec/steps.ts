@@ -1,7 +1,7 @@
 import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
 import type { State } from '../model/states.js';
 import { clip, type Entry, type NodeReader, type Value } from './nodes.js';
-import { INJECT_KEYS, TEMPLATE_KEYS, type ActionName, ACTION_NAMES, ACTION_ROLES, BARE_ACTIONS, MAPPING_ACTIONS, MAX_BYTES, MAX_WITHIN_MS, SHUTDOWN_HOWS, type Role } from './schema.js';
+import { INJECT_KEYS, TEMPLATE_KEYS, type ActionName, ACTION_NAMES, ACTION_ROLES, BARE_ACTIONS, MAPPING_ACTIONS, MAX_BYTES, MAX_TEXT_BYTES, MAX_WITHIN_MS, SHUTDOWN_HOWS, type Role } from './schema.js';
 import type { SpecScope } from './scope.js';
 import { closest, didYouMean } from './suggest.js';
 import type { Action, SegmentMatch, SegmentTemplate, Step, WireAction } from './types.js';
@@ -345,7 +345,7 @@ class StepChecker {
   private bareAction(node: Node, word: string): Action | undefined {
     if ((BARE_ACTIONS as readonly string[]).includes(word)) return { op: word } as Action;
     if (word === 'send') {
-      this.r.report(node, 'wrong-type', 'send needs a byte count: { send: 100 }');
+      this.r.report(node, 'wrong-type', 'send needs a byte count or text: { send: 100 } or { send: "GET / HTTP/1.0\\r\\n\\r\\n" }');
     } else if (word === 'shutdown') {
       this.r.report(node, 'wrong-type', 'shutdown needs a direction: { shutdown: write } (read, write or both)');
     } else {
@@ -358,7 +358,16 @@ class StepChecker {
     const r = this.r;
     switch (key) {
       case 'send': {
-        const bytes = r.integer(value, 'send', 1, MAX_BYTES, 'bytes', keyNode);
+        const text = r.deref(value);
+        if (text && isScalar(text) && typeof text.value === 'string') {
+          const bytes = Buffer.byteLength(text.value, 'utf8');
+          if (bytes === 0 || bytes > MAX_TEXT_BYTES) {
+            r.report(text, 'bad-value', `send takes a byte count, or text of 1 to ${MAX_TEXT_BYTES} bytes (this has ${bytes})`);
+            return undefined;
+          }
+          return { op: 'send', bytes, data: text.value };
+        }
+        const bytes = r.integer(value, 'send', 1, MAX_BYTES, 'bytes (or text in quotes)', keyNode);
         return bytes === undefined ? undefined : { op: 'send', bytes };
       }
       case 'recv': {

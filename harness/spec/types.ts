@@ -1,4 +1,5 @@
 import type { State } from '../model/states.js';
+import type { Behaviour } from './capabilities.js';
 import type { Role } from './schema.js';
 
 /**
@@ -21,7 +22,8 @@ export type Action =
   | { op: 'listen' }
   | { op: 'connect' }
   | { op: 'accept' }
-  | { op: 'send'; bytes: number }
+  /** bytes: that many filler bytes; data: this text, UTF-8 (e.g. an HTTP request). */
+  | { op: 'send'; bytes: number; data?: string }
   | { op: 'recv'; bytes?: number; untilEof?: boolean }
   | { op: 'shutdown'; how: 'read' | 'write' | 'both' }
   | { op: 'close' }
@@ -99,6 +101,8 @@ export interface EndpointSpec {
   role: Role;
   /** Played by the harness itself, segment by segment (no program, no kernel stack). */
   peer?: boolean;
+  /** Behaviours the program filling it must show by itself (spec/capabilities.ts). */
+  needs?: Behaviour[];
 }
 
 export interface Spec {

@@ -1,4 +1,5 @@
-import { isMap, isScalar, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { BEHAVIOUR_NAMES, type Behaviour } from './capabilities.js';
 import { diagnosticAt, type Diagnostic, type SourceText } from './diagnostic.js';
 import { checkExpect } from './expect.js';
 import { clip, NodeReader, type Value } from './nodes.js';
@@ -102,7 +103,14 @@ export function validateSpec(src: SourceText, doc: Document.Parsed, file: string
     refs: refs ?? [],
     file,
     endpoints: Object.fromEntries(
-      [...scope.declared].map(([name, role]) => [name, scope.peers.has(name) ? { role: role as Role, peer: true } : { role: role as Role }]),
+      [...scope.declared].map(([name, role]) => [
+        name,
+        {
+          role: role as Role,
+          ...(scope.peers.has(name) ? { peer: true } : {}),
+          ...(scope.needs.get(name)?.length ? { needs: scope.needs.get(name)! } : {}),
+        },
+      ]),
     ),
     sysctls,
     timers,
@@ -264,9 +272,10 @@ function checkEndpoints(scope: SpecScope, keyNode: Node, node: Value): boolean {
       r.report(e.keyNode, 'bad-value', `"${e.key}" is a reserved word and cannot name an endpoint`);
       ok = false;
     }
-    const { role, peer } = checkEndpoint(r, e.key, e.keyNode, e.value);
+    const { role, peer, needs } = checkEndpoint(r, e.key, e.keyNode, e.value);
     scope.declared.set(e.key, role);
     if (peer) scope.peers.add(e.key);
+    if (needs) scope.needs.set(e.key, needs);
     if (!role) ok = false;
   });
   if (ok && scope.peers.size === scope.declared.size) {
@@ -276,13 +285,18 @@ function checkEndpoints(scope: SpecScope, keyNode: Node, node: Value): boolean {
   return ok;
 }
 
-function checkEndpoint(r: NodeReader, name: string, keyNode: Node, node: Value): { role?: Role; peer: boolean } {
+function checkEndpoint(r: NodeReader, name: string, keyNode: Node, node: Value): { role?: Role; peer: boolean; needs?: Behaviour[] } {
   const map = r.map(node, `endpoint ${name}`, '{ role: client } or { role: server }', keyNode);
   if (!map) return { peer: false };
   let role: Role | undefined;
   let peer = false;
   let seen = false;
+  let needs: Behaviour[] | undefined;
   for (const e of r.entries(map)) {
+    if (e.key === 'needs') {
+      needs = checkNeeds(r, name, e.keyNode, e.value);
+      continue;
+    }
     if (e.key === 'peer') {
       const v = r.deref(e.value);
       if (v && isScalar(v) && typeof v.value === 'boolean') peer = v.value;
@@ -290,7 +304,7 @@ function checkEndpoint(r: NodeReader, name: string, keyNode: Node, node: Value):
       continue;
     }
     if (e.key !== 'role') {
-      r.report(e.keyNode, 'unknown-key', `unknown key "${clip(e.key)}" in endpoint ${name}${didYouMean(closest(e.key, ['role', 'peer']))}`);
+      r.report(e.keyNode, 'unknown-key', `unknown key "${clip(e.key)}" in endpoint ${name}${didYouMean(closest(e.key, ['role', 'peer', 'needs']))}`);
       continue;
     }
     seen = true;
@@ -301,5 +315,26 @@ function checkEndpoint(r: NodeReader, name: string, keyNode: Node, node: Value):
     else r.report(value, 'bad-value', `role must be client or server, not "${clip(s)}"${didYouMean(closest(s, ROLES))}`);
   }
   if (!seen) r.report(keyNode, 'missing-key', `endpoint ${name} has no role; write ${name}: { role: client } or { role: server }`);
-  return role ? { role, peer } : { peer };
+  if (needs && peer) r.report(keyNode, 'bad-value', `endpoint ${name} is a peer: the harness does what the spec says, it needs no behaviours`);
+  return { ...(role ? { role } : {}), peer, ...(needs ? { needs } : {}) };
+}
+
+/** `needs: [closes-on-eof]`: behaviours the endpoint's program must show by itself. */
+function checkNeeds(r: NodeReader, name: string, keyNode: Node, raw: Value): Behaviour[] | undefined {
+  const node = r.deref(raw);
+  if (!node || !isSeq(node)) {
+    r.report(node ?? keyNode, 'wrong-type', `needs is a list of behaviours: ${BEHAVIOUR_NAMES.join(', ')}`, keyNode);
+    return undefined;
+  }
+  const out: Behaviour[] = [];
+  for (const item of node.items) {
+    const v = r.deref(item as Value);
+    const s = v && isScalar(v) && typeof v.value === 'string' ? v.value : undefined;
+    if (s === undefined || !(BEHAVIOUR_NAMES as string[]).includes(s)) {
+      r.report(v ?? node, 'bad-value', `endpoint ${name}: unknown behaviour ${s === undefined ? r.describe(v) : `"${clip(s)}"`}${s ? didYouMean(closest(s, BEHAVIOUR_NAMES)) : ''}; known: ${BEHAVIOUR_NAMES.join(', ')}`);
+      continue;
+    }
+    if (!out.includes(s as Behaviour)) out.push(s as Behaviour);
+  }
+  return out;
 }

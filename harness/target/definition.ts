@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { diagnosticAt, fileDiagnostic, type Diagnostic, type SourceText } from '../spec/diagnostic.js';
 import { decodeSpec, MAX_SPEC_BYTES, parseSpecYaml } from '../spec/parse.js';
+import { BEHAVIOUR_NAMES, BEHAVIOURS, DRIVEN_OPS, QUIET, STAYS_CLOSED, UNDRIVEN_CLIENT_OPS, UNDRIVEN_SERVER_OPS } from '../spec/capabilities.js';
 import type { TargetFile } from './schema.js';
 
 /**
@@ -20,6 +21,23 @@ export interface Placeholders {
   peer?: string;
   /** The TAP device of a userspace stack's endpoint. */
   tap?: string;
+  /** The process's own folder, when the target has files. */
+  tmp?: string;
+}
+
+/** How the harness knows a started program is ready (docs/targets.md "Readiness"). */
+export type Readiness =
+  | { kind: 'event' }
+  | { kind: 'listening' }
+  | { kind: 'stdout'; pattern: RegExp }
+  | { kind: 'delay'; ms: number }
+  /** Ready once started: an undriven client, whose work begins when it starts. */
+  | { kind: 'started' };
+
+export interface Requirement {
+  program: string;
+  debian?: string;
+  npm?: string;
 }
 
 export interface ResolvedTarget {
@@ -29,6 +47,14 @@ export interface ResolvedTarget {
   roles: Role[];
   /** `kernel`: the namespace's Linux stack; `userspace`: the program's own, on a TAP device. */
   stack?: 'kernel' | 'userspace';
+  /** protocol: driven through the control protocol; none: started, then left to do what it does by itself. */
+  control?: 'protocol' | 'none';
+  ready?: Readiness;
+  requires?: Requirement[];
+  /** Behaviours it shows by itself (capabilities.ts BEHAVIOURS). */
+  capabilities?: string[];
+  /** Files written into the process's own folder ({tmp}) before it starts, placeholders filled. */
+  files?(role: Role, values: Placeholders): Record<string, string>;
   /** Documented deviations: failures of these specs are `deviation`, with the reason. */
   deviations?: { specs: string[]; reason: string }[];
   /** The argv that starts the program in `role`, placeholders filled. */
@@ -41,7 +67,8 @@ export interface ResolvedTarget {
 export const TARGETS_DIR = fileURLToPath(new URL('../../targets/', import.meta.url));
 
 const PLACEHOLDER = /\{([a-z]+)\}/g;
-const KNOWN_PLACEHOLDERS = new Set(['addr', 'port', 'peer', 'reference', 'targets', 'tap', 'lwip']);
+const KNOWN_PLACEHOLDERS = new Set(['addr', 'port', 'hostport', 'peer', 'peerport', 'reference', 'targets', 'tmp', 'tap', 'lwip']);
+const TOP_KEYS = ['id', 'title', 'description', 'stack', 'control', 'ready', 'requires', 'capabilities', 'files', 'roles', 'deviations'];
 
 /** Target files share the spec files' limits (1 MiB, UTF-8 text, 64 levels of nesting, one document). */
 export function loadTargetFile(file: string, text?: string): { target?: TargetFile; diagnostics: Diagnostic[]; at?: TargetPositions } {
@@ -68,12 +95,16 @@ export function loadTargetFile(file: string, text?: string): { target?: TargetFi
   if (!isMap(root)) return { diagnostics: [at(src, root, 'not-a-mapping', 'a target file is a mapping with id, title, stack, control and roles')] };
 
   const check = new Checker(src, diagnostics);
-  check.keys(root, ['id', 'title', 'description', 'stack', 'control', 'roles', 'deviations'], ['id', 'title', 'stack', 'control', 'roles']);
+  check.keys(root, TOP_KEYS, ['id', 'title', 'stack', 'control', 'roles']);
   const deviations = checkDeviations(src, root, diagnostics);
   const id = check.string(root, 'id', /^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, dot, dash, underscore');
   const title = check.string(root, 'title');
   const stack = check.oneOf(root, 'stack', ['kernel', 'userspace']);
-  const control = check.oneOf(root, 'control', ['protocol']);
+  const control = check.oneOf(root, 'control', ['protocol', 'none']);
+  const ready = checkReady(src, root, diagnostics);
+  const requires = checkRequires(src, root, diagnostics);
+  const capabilities = checkCapabilities(src, root, diagnostics);
+  const files = checkFiles(src, root, diagnostics);
   const roles = root.get('roles', true);
   const parsedRoles: TargetFile['roles'] = {};
   if (roles !== undefined) {
@@ -94,12 +125,7 @@ export function loadTargetFile(file: string, text?: string): { target?: TargetFi
           diagnostics.push(at(src, argv, 'wrong-type', 'argv is a non-empty list of strings'));
           continue;
         }
-        for (const item of argv.items) {
-          for (const m of String((item as { value: string }).value).matchAll(PLACEHOLDER)) {
-            if (!KNOWN_PLACEHOLDERS.has(m[1]!))
-              diagnostics.push(at(src, item as Node, 'unknown-placeholder', `unknown placeholder {${m[1]}}; known: ${[...KNOWN_PLACEHOLDERS].map((p) => `{${p}}`).join(' ')}`));
-          }
-        }
+        for (const item of argv.items) checkPlaceholders(src, item as Node, diagnostics);
         parsedRoles[role] = { argv: argv.items.map((i) => String((i as { value: string }).value)) };
       }
     }
@@ -108,8 +134,25 @@ export function loadTargetFile(file: string, text?: string): { target?: TargetFi
   if (description !== undefined && !(isScalar(description) && typeof description.value === 'string'))
     diagnostics.push(at(src, description as Node, 'wrong-type', 'description is a string'));
   if (diagnostics.length || !id || !title || !stack || !control) return { diagnostics };
-  const target: TargetFile = { id, title, stack, control: 'protocol', roles: parsedRoles };
+  if (ready && ready !== 'listening' && 'stdout' in ready && control === 'protocol') {
+    const node = root.get('ready', true) as Node;
+    diagnostics.push(at(src, node, 'wrong-value', 'ready: { stdout } reads stdout, which is the control channel of a control: protocol target; use it with control: none'));
+  }
+  if (control === 'none' && ready !== undefined && parsedRoles.client && !parsedRoles.server) {
+    const node = root.get('ready', true) as Node;
+    diagnostics.push(at(src, node, 'wrong-value', 'ready is for servers: a client that cannot be driven is started at the spec\'s connect step, and connects by itself'));
+  }
+  if (stack === 'userspace' && control === 'none' && (ready === undefined || ready === 'listening')) {
+    const node = (root.get('ready', true) ?? root.get('control', true)) as Node;
+    diagnostics.push(at(src, node, 'wrong-value', "a userspace stack's listening socket is invisible to the kernel's sock_diag: give it ready: { stdout: regex } (or { delay: ms })"));
+  }
+  if (diagnostics.length) return { diagnostics };
+  const target: TargetFile = { id, title, stack, control, roles: parsedRoles };
   if (isScalar(description)) target.description = String(description.value);
+  if (ready !== undefined) target.ready = ready;
+  if (requires) target.requires = requires;
+  if (capabilities) target.capabilities = capabilities as TargetFile['capabilities'];
+  if (files) target.files = files;
   if (deviations) target.deviations = deviations;
   const rolesNode = (roles ?? root) as Node;
   return { target, diagnostics, at: { roles: (code, message) => at(src, rolesNode, code, message) } };
@@ -139,21 +182,188 @@ export function resolveTarget(t: TargetFile, file: string, referenceDir: string,
     file,
     roles: (['server', 'client'] as const).filter((r) => t.roles[r]),
     ...(t.deviations ? { deviations: t.deviations } : {}),
+    control: t.control,
+    ready: readinessOf(t),
+    ...(t.requires ? { requires: t.requires } : {}),
+    ...(t.capabilities ? { capabilities: t.capabilities } : {}),
+    ...(t.files ? { files: (_role, values) => Object.fromEntries(Object.entries(t.files!).map(([name, text]) => [name, fill(text, values)])) } : {}),
     argv(role, values) {
       const spec = t.roles[role];
       if (!spec) throw new Error(`target ${t.id} cannot be a ${role}`);
-      const vars: Record<string, string> = {
-        addr: values.addr,
-        port: String(values.port),
-        peer: values.peer ?? '',
-        reference: referenceDir,
-        targets: path.dirname(file),
-        tap: values.tap ?? '',
-        lwip: lwipDir,
-      };
-      return spec.argv.map((a) => a.replace(PLACEHOLDER, (_, name: string) => vars[name] ?? `{${name}}`));
+      return spec.argv.map((a) => fill(a, values));
     },
   };
+
+  function fill(text: string, values: Placeholders): string {
+    const vars: Record<string, string> = {
+      addr: values.addr,
+      port: String(values.port),
+      hostport: hostPort(values.addr, values.port),
+      peer: values.peer ?? '',
+      peerport: hostPort(values.peer ?? '', values.port),
+      reference: referenceDir,
+      targets: path.dirname(file),
+      tmp: values.tmp ?? '',
+      tap: values.tap ?? '',
+      lwip: lwipDir,
+    };
+    return text.replace(PLACEHOLDER, (_, name: string) => vars[name] ?? `{${name}}`);
+  }
+}
+
+/** addr:port, an IPv6 address in brackets. */
+function hostPort(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+function readinessOf(t: TargetFile): Readiness {
+  const r = t.ready;
+  if (r === undefined) return t.control === 'none' ? { kind: 'listening' } : { kind: 'event' };
+  if (r === 'listening') return { kind: 'listening' };
+  if ('stdout' in r) return { kind: 'stdout', pattern: new RegExp(r.stdout) };
+  return { kind: 'delay', ms: r.delay };
+}
+
+/**
+ * What a spec endpoint needs that this target lacks, each with the reason,
+ * or nothing when the target can fill the endpoint. `needs` holds the
+ * endpoint's step operations, its declared behaviours, and STAYS_CLOSED for
+ * a server that never listens.
+ */
+export function missingCapabilities(target: ResolvedTarget, role: Role, needs: Iterable<string>): string[] {
+  const missing: string[] = [];
+  const driven = (target.control ?? 'protocol') === 'protocol';
+  const behaviours = new Set(target.capabilities ?? []);
+  for (const need of needs) {
+    if ((DRIVEN_OPS as readonly string[]).includes(need)) {
+      if (driven || (role === 'server' ? UNDRIVEN_SERVER_OPS : UNDRIVEN_CLIENT_OPS).has(need)) continue;
+      missing.push(`${need} (the target cannot be driven)`);
+    } else if (need === STAYS_CLOSED) {
+      if (!driven && role === 'server') missing.push('a server that does not listen (the target listens by itself)');
+    } else if (need === QUIET) {
+      // Said only when nothing else is: a target that cannot be told to close cannot be told to wait either.
+      if (!driven && !missing.some((m) => m.endsWith('(the target cannot be driven)')))
+        missing.push(`a ${role} that does only what it is told once the other side sends or closes (the target acts by itself)`);
+    } else if (!behaviours.has(need)) {
+      missing.push(`${need}: ${(BEHAVIOURS as Record<string, string>)[need] ?? 'a behaviour the target does not declare'}`);
+    }
+  }
+  return missing;
+}
+
+function checkPlaceholders(src: SourceText, node: Node, out: Diagnostic[]): void {
+  for (const m of String((node as { value?: unknown }).value ?? '').matchAll(PLACEHOLDER)) {
+    if (!KNOWN_PLACEHOLDERS.has(m[1]!))
+      out.push(at(src, node, 'unknown-placeholder', `unknown placeholder {${m[1]}}; known: ${[...KNOWN_PLACEHOLDERS].map((p) => `{${p}}`).join(' ')}`));
+  }
+}
+
+function checkReady(src: SourceText, root: YAMLMap, out: Diagnostic[]): TargetFile['ready'] | undefined {
+  const node = root.get('ready', true) as Node | undefined;
+  if (node === undefined) return undefined;
+  const usage = 'ready is listening, { stdout: regex } or { delay: ms }';
+  if (isScalar(node)) {
+    if (node.value === 'listening') return 'listening';
+    out.push(at(src, node, 'wrong-value', usage));
+    return undefined;
+  }
+  if (!isMap(node) || node.items.length !== 1 || !isScalar(node.items[0]!.key)) {
+    out.push(at(src, node, 'wrong-type', usage));
+    return undefined;
+  }
+  const key = String((node.items[0]!.key as { value: unknown }).value);
+  const value = node.items[0]!.value as Node | null;
+  if (key === 'stdout') {
+    if (!isScalar(value) || typeof value.value !== 'string' || value.value === '') {
+      out.push(at(src, value ?? node, 'wrong-type', 'ready.stdout is a regular expression, as a string'));
+      return undefined;
+    }
+    try {
+      new RegExp(value.value);
+    } catch (err) {
+      out.push(at(src, value, 'bad-regex', `ready.stdout is not a regular expression: ${(err as Error).message}`));
+      return undefined;
+    }
+    return { stdout: value.value };
+  }
+  if (key === 'delay') {
+    if (!isScalar(value) || typeof value.value !== 'number' || !Number.isInteger(value.value) || value.value < 1 || value.value > 60000) {
+      out.push(at(src, value ?? node, 'wrong-type', 'ready.delay is a whole number of milliseconds, 1 to 60000'));
+      return undefined;
+    }
+    return { delay: value.value };
+  }
+  out.push(at(src, node.items[0]!.key as Node, 'unknown-key', `unknown key ${JSON.stringify(key)}; ${usage}`));
+  return undefined;
+}
+
+function checkRequires(src: SourceText, root: YAMLMap, out: Diagnostic[]): Requirement[] | undefined {
+  const node = root.get('requires', true) as Node | undefined;
+  if (node === undefined) return undefined;
+  if (!isSeq(node)) {
+    out.push(at(src, node, 'wrong-type', 'requires is a list of { program, debian?, npm? }'));
+    return undefined;
+  }
+  const list: Requirement[] = [];
+  for (const item of node.items) {
+    if (!isMap(item)) {
+      out.push(at(src, item as Node, 'wrong-type', 'a requirement is { program: name, debian: package } (or npm: package)'));
+      continue;
+    }
+    const check = new Checker(src, out);
+    check.keys(item, ['program', 'debian', 'npm'], ['program']);
+    const program = check.string(item, 'program');
+    const debian = check.string(item, 'debian', /^[a-z0-9][a-z0-9.+-]*$/, 'a Debian package name');
+    const npm = check.string(item, 'npm', /^(@[a-z0-9._-]+\/)?[a-z0-9._-]+$/, 'an npm package name');
+    if (!program) continue;
+    list.push({ program, ...(debian ? { debian } : {}), ...(npm ? { npm } : {}) });
+  }
+  return list;
+}
+
+function checkCapabilities(src: SourceText, root: YAMLMap, out: Diagnostic[]): string[] | undefined {
+  const node = root.get('capabilities', true) as Node | undefined;
+  if (node === undefined) return undefined;
+  if (!isSeq(node)) {
+    out.push(at(src, node, 'wrong-type', `capabilities is a list of behaviours: ${BEHAVIOUR_NAMES.join(', ')}`));
+    return undefined;
+  }
+  const list: string[] = [];
+  for (const item of node.items) {
+    const value = isScalar(item) ? item.value : undefined;
+    if (typeof value !== 'string' || !(BEHAVIOUR_NAMES as string[]).includes(value)) {
+      out.push(at(src, item as Node, 'unknown-capability', `unknown capability ${JSON.stringify(value ?? null)}; known: ${BEHAVIOUR_NAMES.join(', ')}`));
+      continue;
+    }
+    if (list.includes(value)) out.push(at(src, item as Node, 'duplicate-capability', `${value} is listed twice`));
+    else list.push(value);
+  }
+  return list;
+}
+
+function checkFiles(src: SourceText, root: YAMLMap, out: Diagnostic[]): Record<string, string> | undefined {
+  const node = root.get('files', true) as Node | undefined;
+  if (node === undefined) return undefined;
+  if (!isMap(node)) {
+    out.push(at(src, node, 'wrong-type', 'files maps a file name to its text: { nginx.conf: "..." }'));
+    return undefined;
+  }
+  const files: Record<string, string> = {};
+  for (const pair of node.items) {
+    const name = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (!/^[A-Za-z0-9._-]+$/.test(name) || name === '.' || name === '..') {
+      out.push(at(src, pair.key as Node, 'wrong-value', 'a file name is letters, digits, dot, dash, underscore (no folders)'));
+      continue;
+    }
+    const value = pair.value as Node | null;
+    if (!isScalar(value) || typeof value.value !== 'string') {
+      out.push(at(src, value ?? (pair.key as Node), 'wrong-type', `files.${name} is the file's text, a string`));
+      continue;
+    }
+    checkPlaceholders(src, value, out);
+    files[name] = value.value;
+  }
+  return files;
 }
 
 function checkDeviations(src: SourceText, root: YAMLMap, out: Diagnostic[]): { specs: string[]; reason: string }[] | undefined {

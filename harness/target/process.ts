@@ -1,5 +1,8 @@
 import { execa } from 'execa';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ControlChannel, ControlError } from './control.js';
+import type { Readiness } from './definition.js';
 
 /**
  * The process adapter: a target program started inside an endpoint's
@@ -22,6 +25,18 @@ export interface StartOptions {
   readyTimeoutMs: number;
   /** Run id, put in the process's environment as TCPCONFORM_RUN so leftovers can be found. */
   run: string;
+  /** How readiness is known; default: the control protocol's ready event. */
+  ready?: Readiness;
+  /** false: the program cannot be driven; its stdout is output, not a control channel. Default true. */
+  driven?: boolean;
+  /** For ready: listening: whether the LISTEN socket shows yet (sock_diag in the endpoint's namespace). */
+  listening?: () => boolean;
+  /** Said in the message when the LISTEN socket never shows, e.g. 198.18.0.2:7000. */
+  listenAt?: string;
+  /** An undriven client: exiting (with any status: curl says 7 when the connection is refused) is its work done; only a signal is a failure. */
+  endsByItself?: boolean;
+  /** The process's own folder: the files are written there before it starts, and it is removed once the process has exited. */
+  dir?: { path: string; files: Record<string, string> };
 }
 
 export class TargetError extends Error {
@@ -53,6 +68,8 @@ export const MAX_STDERR_BYTES = 16 << 20;
 export class TargetProcess {
   readonly control: ControlChannel;
   private stderrBuf = '';
+  private stdoutLine = '';
+  private readonly stdoutWatchers = new Set<(line: string) => void>();
   private stdoutBytes = 0;
   private stderrBytes = 0;
   private exitInfo: string | undefined;
@@ -65,6 +82,8 @@ export class TargetProcess {
   private constructor(
     readonly label: string,
     private readonly child: Child,
+    private readonly driven: boolean,
+    endsByItself: boolean,
   ) {
     this.failed = new Promise((resolve) => (this.resolveFailed = resolve));
     this.control = new ControlChannel(
@@ -77,8 +96,9 @@ export class TargetProcess {
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
       this.stdoutBytes += chunk.length;
-      if (this.stdoutBytes > MAX_STDOUT_BYTES) this.fail(`${label} flooded its control channel: more than ${MAX_STDOUT_BYTES >> 20} MiB on stdout`);
-      else this.control.feed(chunk);
+      if (this.stdoutBytes > MAX_STDOUT_BYTES) this.fail(`${label} flooded ${driven ? 'its control channel' : 'stdout'}: more than ${MAX_STDOUT_BYTES >> 20} MiB on stdout`);
+      else if (driven) this.control.feed(chunk);
+      else this.watchStdout(chunk);
     });
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
@@ -88,15 +108,19 @@ export class TargetProcess {
     });
     // Writing to a target that died raises EPIPE on stdin; the exit handler reports it.
     child.stdin?.on('error', () => {});
+    let done = false;
     this.exited = child.then(
       (r) => {
         this.exitInfo = r.signal ? `killed by ${r.signal}` : `exited with status ${r.exitCode}`;
+        done = endsByItself && !r.signal;
       },
       (err: Error) => {
         this.exitInfo = `could not run: ${err.message}`;
       },
     );
-    void this.exited.then(() => this.fail(`${label} ${this.exitInfo}`));
+    void this.exited.then(() => {
+      if (!done) this.fail(`${label} ${this.exitInfo}`);
+    });
   }
 
   /** Fails the control channel (first reason wins) and tells whoever waits on `failed`. */
@@ -107,18 +131,79 @@ export class TargetProcess {
     this.resolveFailed(err);
   }
 
+  /** An undriven program's stdout, line by line, to whoever waits for a line (readiness). */
+  private watchStdout(chunk: string): void {
+    if (this.stdoutWatchers.size === 0) return;
+    const lines = (this.stdoutLine + chunk).split('\n');
+    this.stdoutLine = lines.pop()!.slice(-4096);
+    for (const line of lines) for (const w of [...this.stdoutWatchers]) w(line);
+  }
+
   static async start(opts: StartOptions): Promise<TargetProcess> {
-    const child = spawn(opts);
-    const target = new TargetProcess(opts.label, child);
-    target.child.catch(() => {});
+    if (opts.dir) writeFiles(opts.dir);
+    let child: Child;
     try {
-      await target.control.waitEvent((e) => e.event === 'ready', opts.readyTimeoutMs, `${opts.label} ready`);
+      child = spawn(opts);
+    } catch (err) {
+      removeDir(opts.dir);
+      throw err;
+    }
+    const target = new TargetProcess(opts.label, child, opts.driven ?? true, opts.endsByItself ?? false);
+    target.child.catch(() => {});
+    void target.exited.then(() => removeDir(opts.dir));
+    try {
+      await target.becomeReady(opts);
     } catch (err) {
       await target.stop();
       const message = err instanceof ControlError ? `${opts.label} never became ready (${err.message})` : (err as Error).message;
       throw new TargetError(message, target.stderrTail());
     }
     return target;
+  }
+
+  /** Resolves once the program is ready by its target's rule; rejects when it fails first or time runs out. */
+  private becomeReady(opts: StartOptions): Promise<void> {
+    const ready = opts.ready ?? { kind: 'event' };
+    if (ready.kind === 'event') return this.control.waitEvent((e) => e.event === 'ready', opts.readyTimeoutMs, `${opts.label} ready`).then(() => {});
+    if (ready.kind === 'started') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const cleanup: (() => void)[] = [];
+      const finish = (err?: Error) => {
+        for (const c of cleanup) c();
+        if (err) reject(err);
+        else resolve();
+      };
+      const limit = setTimeout(() => {
+        const what =
+          ready.kind === 'listening'
+            ? `no LISTEN socket on ${opts.listenAt ?? 'its address and port'} within ${opts.readyTimeoutMs} ms`
+            : ready.kind === 'stdout'
+              ? `no line of stdout matched /${ready.pattern.source}/ within ${opts.readyTimeoutMs} ms`
+              : `still waiting after ${opts.readyTimeoutMs} ms`;
+        finish(new Error(`${opts.label} never became ready (${what})`));
+      }, ready.kind === 'delay' ? Math.max(opts.readyTimeoutMs, ready.ms + 1000) : opts.readyTimeoutMs);
+      cleanup.push(() => clearTimeout(limit));
+      void this.failed.then((e) => finish(new Error(`${e.message} before it became ready`)));
+      if (ready.kind === 'delay') {
+        const t = setTimeout(() => finish(), ready.ms);
+        cleanup.push(() => clearTimeout(t));
+      } else if (ready.kind === 'stdout') {
+        const watcher = (line: string) => {
+          if (ready.pattern.test(line)) finish();
+        };
+        this.stdoutWatchers.add(watcher);
+        cleanup.push(() => this.stdoutWatchers.delete(watcher));
+      } else {
+        const probe = opts.listening ?? (() => false);
+        // sock_diag answers in microseconds: polling it is cheap, and nothing announces a listen().
+        const poll = () => {
+          if (probe()) finish();
+          else t = setTimeout(poll, LISTEN_POLL_MS);
+        };
+        let t = setTimeout(poll, 0);
+        cleanup.push(() => clearTimeout(t));
+      }
+    });
   }
 
   get pid(): number | undefined {
@@ -151,13 +236,25 @@ export class TargetProcess {
   private async escalate(): Promise<StopHow> {
     if (this.exitInfo !== undefined) return 'already-exited';
     this.child.stdin?.end();
-    if (await settlesWithin(this.exited, GRACE_MS)) return 'stdin-eof';
+    // A program that is not driven does not read stdin: its EOF says nothing to it.
+    if (this.driven && (await settlesWithin(this.exited, GRACE_MS))) return 'stdin-eof';
     this.child.kill('SIGTERM');
     if (await settlesWithin(this.exited, KILL_AFTER_MS)) return 'sigterm';
     this.child.kill('SIGKILL');
     if (await settlesWithin(this.exited, UNKILLABLE_AFTER_MS)) return 'sigkill';
     return 'unkillable';
   }
+}
+
+/** How often sock_diag is asked whether a program listens yet. */
+const LISTEN_POLL_MS = 10;
+
+function writeFiles(dir: { path: string; files: Record<string, string> }): void {
+  for (const [name, text] of Object.entries(dir.files)) fs.writeFileSync(path.join(dir.path, name), text);
+}
+
+function removeDir(dir: StartOptions['dir']): void {
+  if (dir) fs.rmSync(dir.path, { recursive: true, force: true });
 }
 
 function spawn(opts: StartOptions) {

@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { reap, survey } from '../../harness/lab/reaper.js';
+import { targetDirPrefix } from '../../harness/lab/names.js';
 import { mountedTraceRoots } from '../../harness/lab/residue.js';
 import { processStartTime, registerRun, RUNS_DIR, unregisterRun } from '../../harness/lab/runs.js';
 
@@ -61,7 +62,7 @@ describe('reaper on hand-made residue', () => {
   const reused = runId();
   const heldBlock = runId();
   const notOurs = ['tcpconform-zzzzzz-0-a', `tcpconformx-${runId()}-0-a`, `tcpconform-${runId()}0`];
-  const made: { ns: string[]; dirs: string[]; files: string[]; procs: ResultPromise[] } = { ns: [], dirs: [], files: [], procs: [] };
+  const made: { ns: string[]; dirs: string[]; files: string[]; trees: string[]; procs: ResultPromise[] } = { ns: [], dirs: [], files: [], trees: [], procs: [] };
 
   const addNs = async (name: string) => {
     await execa('ip', ['netns', 'add', name]);
@@ -86,6 +87,7 @@ describe('reaper on hand-made residue', () => {
     for (const ns of made.ns) await execa('ip', ['netns', 'delete', ns], { reject: false });
     for (const d of made.dirs) if (fs.existsSync(d)) fs.rmdirSync(d);
     for (const f of made.files) fs.rmSync(f, { force: true });
+    for (const t of made.trees) fs.rmSync(t, { recursive: true, force: true });
   });
 
   test('removes a dead run entirely and leaves the rest alone', async () => {
@@ -97,6 +99,10 @@ describe('reaper on hand-made residue', () => {
     const deadDir = addInstance(`tcpconform-${dead}`);
     fs.writeFileSync(path.join(deadDir, 'events/sock/inet_sock_set_state/enable'), '1');
     addFile(path.join(BLOCKS, '99990'), JSON.stringify({ pid: await deadPid(), run: dead }));
+    // A target's own folder ({tmp}) with its configuration file in it.
+    const deadFolder = fs.mkdtempSync(targetDirPrefix(dead, 'b'));
+    fs.writeFileSync(path.join(deadFolder, 'nginx.conf'), 'daemon off;\n');
+    made.trees.push(deadFolder);
     const withEnv = sleeper(`tcpconform-${dead}-0-a`, dead);
     const withoutEnv = sleeper(`tcpconform-${dead}-0-b`, undefined);
     made.procs.push(withEnv, withoutEnv);
@@ -107,6 +113,8 @@ describe('reaper on hand-made residue', () => {
     registerRun(live);
     await addNs(`tcpconform-${live}-0-a`);
     addInstance(`tcpconform-${live}`);
+    const liveFolder = fs.mkdtempSync(targetDirPrefix(live, 'b'));
+    made.trees.push(liveFolder);
     const liveProc = sleeper(`tcpconform-${live}-0-a`, live);
     made.procs.push(liveProc);
     await waitFor(liveProc.pid!, `tcpconform-${live}-0-a`);
@@ -132,7 +140,8 @@ describe('reaper on hand-made residue', () => {
         [withoutEnv.pid, 'namespace'],
       ].sort(),
     );
-    expect(before.get(live)).toMatchObject({ live: true });
+    expect(before.get(dead)!.targetDirs).toEqual([deadFolder]);
+    expect(before.get(live)).toMatchObject({ live: true, targetDirs: [liveFolder] });
     expect(before.get(reused)).toMatchObject({ live: false });
     expect(before.get(heldBlock)).toMatchObject({ live: true });
 
@@ -153,6 +162,7 @@ describe('reaper on hand-made residue', () => {
     expect(fs.existsSync(`/run/netns/tcpconform-${dead}-0-a`)).toBe(false);
     expect(fs.existsSync(deadDir)).toBe(false);
     expect(fs.existsSync(path.join(BLOCKS, '99990'))).toBe(false);
+    expect(fs.existsSync(deadFolder)).toBe(false);
     expect((await withEnv).signal).toBe('SIGKILL');
     expect((await withoutEnv).signal).toBe('SIGKILL');
     expect(fs.existsSync(path.join(RUNS_DIR, reused))).toBe(false);
@@ -162,6 +172,7 @@ describe('reaper on hand-made residue', () => {
     expect(fs.existsSync(`/run/netns/tcpconform-${live}-0-a`)).toBe(true);
     expect(fs.existsSync(path.join(traceRoot(), 'instances', `tcpconform-${live}`))).toBe(true);
     expect(fs.existsSync(path.join(RUNS_DIR, live))).toBe(true);
+    expect(fs.existsSync(liveFolder)).toBe(true);
     expect(fs.existsSync(`/run/netns/tcpconform-${heldBlock}-0-a`)).toBe(true);
     expect(fs.existsSync(path.join(BLOCKS, '99991'))).toBe(true);
     for (const ns of notOurs.slice(0, 2)) expect(fs.existsSync(`/run/netns/${ns}`)).toBe(true);

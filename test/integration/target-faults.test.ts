@@ -11,6 +11,7 @@ import { FIXTURES, ROOT, residue, runIdOf, tcpconform, tempDir } from './helpers
  */
 
 const SPEC = path.join(ROOT, 'specs/close/server-first.yaml');
+const THREE_WAY = path.join(ROOT, 'specs/handshake/three-way.yaml');
 const EMPTY = { namespaces: [], traceInstances: [], processes: [], blocks: [] };
 
 /** Ready and reply timeouts are 5 s; SIGTERM then SIGKILL add 1.5 s; the rest is slack for loaded machines. */
@@ -18,6 +19,8 @@ const BOUND_MS = 20_000;
 
 interface Case {
   target: string;
+  /** The spec to run (default: close.server-first); undriven servers take part only in specs that need no driving. */
+  spec?: string;
   reason: RegExp;
   /** Expected in the server's stderr tail, when the fault says something there. */
   stderr?: RegExp;
@@ -33,6 +36,10 @@ const CASES: Case[] = [
   { target: 'floods-stdout', reason: /flooded its control channel/ },
   { target: 'floods-stderr', reason: /flooded stderr/, stderr: /debug: nothing happened/ },
   { target: 'port-in-use', reason: /listen failed: EADDRINUSE/, stderr: /took .* before the target could/ },
+  // Servers that cannot be driven, whose readiness the harness observes.
+  { target: 'never-listens', spec: THREE_WAY, reason: /never became ready \(no LISTEN socket on 198\.1[89]\.[\d.]+:\d+ within 5000 ms\)/, stderr: /no "listen" directive/ },
+  { target: 'stdout-never-matches', spec: THREE_WAY, reason: /never became ready \(no line of stdout matched \/\^Listening on \/ within 5000 ms\)/, stderr: /saying so only here/ },
+  { target: 'exits-before-listening', spec: THREE_WAY, reason: /exited with status 3 before it became ready/, stderr: /cannot open configuration file/ },
 ];
 
 function readRun(out: string): { dir: string; result: RunResult } {
@@ -41,11 +48,11 @@ function readRun(out: string): { dir: string; result: RunResult } {
 }
 
 describe('misbehaving targets', () => {
-  test.concurrent.each(CASES)('$target: error with the reason, in bounded time, nothing left', async ({ target, reason, stderr }) => {
+  test.concurrent.each(CASES)('$target: error with the reason, in bounded time, nothing left', async ({ target, spec: specFile, reason, stderr }) => {
     const out = tempDir(`fault-${target}`);
     try {
       const t0 = Date.now();
-      const r = await tcpconform(['run', '--target', path.join(FIXTURES, 'targets', `${target}.yaml`), SPEC, '--out', out, '--reporter', 'json']);
+      const r = await tcpconform(['run', '--target', path.join(FIXTURES, 'targets', `${target}.yaml`), specFile ?? SPEC, '--out', out, '--reporter', 'json']);
       const elapsed = Date.now() - t0;
       expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
       expect(r.exitCode).toBe(1);

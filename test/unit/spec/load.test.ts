@@ -57,6 +57,7 @@ const BAD_FIXTURES: Record<string, string[]> = {
   'reserved-name.yaml': ['bad-value@4:3', 'wrong-type@6:12'],
   'send-without-count.yaml': ['wrong-type@7:8', 'bad-step@8:5'],
   'unknown-alias.yaml': ['yaml-syntax@8:6'],
+  'bad-needs.yaml': ['wrong-type@4:29', 'bad-value@5:38', 'bad-value@8:16'],
   'many-errors.yaml': [
     'bad-action@9:8',
     'unknown-state@10:17',
