@@ -112,25 +112,34 @@ console.log(JSON.stringify({ verdicts: result.results.map((x) => x.verdict), dro
   );
 });
 
-test('run: a target that lacks a role is BadInputError at its roles; a broken target is an error verdict', async () => {
+test('run: a bad target file is BadInputError at its line; a one-role target is paired with the reference; a broken target is an error verdict', async () => {
   const onlyServer = path.join(work, 'only-server.yaml');
   fs.writeFileSync(onlyServer, "id: only-server\ntitle: t\nstack: kernel\ncontrol: protocol\nroles:\n  server:\n    argv: ['{reference}/tcpref-server']\n");
+  const badStack = path.join(work, 'bad-stack.yaml');
+  fs.writeFileSync(badStack, "id: bad-stack\ntitle: t\nstack: userland\ncontrol: protocol\nroles:\n  server:\n    argv: ['{reference}/tcpref-server']\n");
   const r = await script(
     'inputs',
     `
 import { BadInputError, loadSuite, run } from 'tcpconform';
 const specs = await loadSuite(undefined, { grep: /^handshake\\.three-way$/ });
 let bad;
-try { await run({ specs, target: ${JSON.stringify(onlyServer)} }); } catch (err) { bad = err; }
+try { await run({ specs, target: ${JSON.stringify(badStack)} }); } catch (err) { bad = err; }
+const paired = await run({ specs, target: ${JSON.stringify(onlyServer)} });
 const broken = await run({ specs, target: ${JSON.stringify(path.join(FIXTURES, 'targets/exits-at-once.yaml'))} });
 console.log(JSON.stringify({
   bad: bad instanceof BadInputError ? bad.diagnostics.map((d) => d.code + '@' + d.line) : String(bad),
+  paired: paired.result.results.map((x) => [x.verdict, x.endpoints.a.target, x.endpoints.b.target]),
   broken: broken.result.results.map((x) => x.verdict + ': ' + x.reason), ok: broken.ok,
 }));
 `,
   );
   expect(r.exitCode).toBe(0);
-  expect(r.out).toEqual({ bad: ['missing-role@6'], broken: [expect.stringMatching(/^error: .*exited with status 3/)], ok: false });
+  expect(r.out).toEqual({
+    bad: ['wrong-value@3'],
+    paired: [['pass', 'reference', 'only-server']],
+    broken: [expect.stringMatching(/^error: .*exited with status 3/)],
+    ok: false,
+  });
 });
 
 test('run without root: NeedsUserNamespaceError (a CannotRunError) saying to use the command; loading still works', async () => {

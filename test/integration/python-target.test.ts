@@ -16,6 +16,8 @@ test('the Python example target passes the bundled catalog', async () => {
     const result = JSON.parse(fs.readFileSync(path.join(out, 'latest/results.json'), 'utf8')) as RunResult;
     const notPassed = result.results
       .filter((x) => x.verdict !== 'pass' && !(x.verdict === 'deviation' && x.spec === 'close.time-wait-timer'))
+      // The service specs are for programs that cannot be driven: the example is driven.
+      .filter((x) => !(x.verdict === 'not-applicable' && x.spec.startsWith('service.')))
       .map((x) => `${x.spec}: ${x.verdict}: ${x.reason}`);
     expect(notPassed).toEqual([]);
     expect(result.results.length).toBeGreaterThanOrEqual(29);
