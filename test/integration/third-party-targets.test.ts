@@ -125,7 +125,7 @@ describe('a differential run', () => {
   test('the catalog against every shipped target in one command: a targets-by-specs matrix', async () => {
     const out = tempDir('differential');
     try {
-      const targets = ['reference', ...Object.keys(SHIPPED), 'curl'];
+      const targets = ['reference', ...Object.keys(SHIPPED), 'curl', 'lwip'];
       const r = await tcpconform(['run', '--target', targets.join(','), '--out', out, '--reporter', 'console,json', '--no-color']);
       const { dir, result } = readRun(out);
       const specs = fs.readdirSync(path.join(ROOT, 'specs'), { recursive: true }).filter((f) => String(f).endsWith('.yaml'));
@@ -144,9 +144,12 @@ describe('a differential run', () => {
       expect(cell('handshake.simultaneous-open', 'nginx')).toMatchObject({ verdict: 'not-applicable', reason: expect.stringMatching(/fills no endpoint/) });
       for (const t of Object.keys(SHIPPED)) expect(cell('handshake.three-way', t).verdict).toBe('pass');
       expect(cell('service.http-client', 'curl').verdict).toBe('pass');
+      // The userspace stack: judged from the wire, with its own documented deviations.
+      expect(cell('handshake.three-way', 'lwip').verdict).toBe('pass');
+      expect(cell('handshake.simultaneous-open', 'lwip')).toMatchObject({ verdict: 'deviation', reason: expect.stringMatching(/simultaneous open/) });
       // The console shows the matrix too, one column per target.
       expect(r.stdout).toMatch(new RegExp(`Targets by specs:\\n\\s+spec\\s+${targets.join('\\s+')}\\n`));
-      expect(r.stdout).toMatch(/handshake\.three-way\s+(pass\s+){6}not-applicable\n/);
+      expect(r.stdout).toMatch(/handshake\.three-way\s+(pass\s+){6}not-applicable\s+pass\n/);
       expect(r.exitCode).toBe(0);
       expect(residue(runIdOf(dir))).toEqual(EMPTY);
       expect(targetDirs(runIdOf(dir))).toEqual([]);
