@@ -12,6 +12,7 @@ import { updateLatest } from '../report/latest.js';
 import { diffMatrices, renderMatrixText } from '../report/matrix-console.js';
 import { MissingToolError } from '../target/reference-build.js';
 import { loadTarget } from '../target/registry.js';
+import { fileDiagnostic } from '../spec/diagnostic.js';
 import { EXIT, type Io } from './io.js';
 import { printDiagnostics } from './main.js';
 import { readyForLabs } from './rootless.js';
@@ -46,6 +47,12 @@ export async function matrixCommand(io: Io, files: string[], flags: MatrixFlags,
 
   const checked = await loadTarget(flags.target, io.cwd, undefined, false);
   if (printDiagnostics(io, checked.diagnostics) || !checked.target) return EXIT.badInput;
+  // A userspace stack is relayed IPv4 only (ARP, no neighbour discovery): every cell would error.
+  if (checked.target.stack === 'userspace' && flags.ip === '6') {
+    const message = `target ${checked.target.id} brings its own TCP/IP stack, attached over a TAP device: the harness relays IPv4 to it only (ARP, no IPv6 neighbour discovery); run the matrix with --ip 4`;
+    printDiagnostics(io, [fileDiagnostic(checked.target.file, 'userspace-ipv4-only', message)]);
+    return EXIT.badInput;
+  }
   const labs = await readyForLabs(io);
   if ('exit' in labs) return labs.exit;
   let loaded;

@@ -30,6 +30,13 @@ export const OUT_OF_WINDOW_OFFSET = 2 ** 30 + 2 ** 20;
 export const UNSENT_ACK_OFFSET = 1000;
 /** How long the target's wire must stay silent after the segment under test (and its expected replies). */
 export const QUIET_MS = 200;
+/**
+ * The same for a userspace stack: longer than the coarse timer that sends
+ * its delayed ACKs (lwIP's runs every 250 ms), so that an ACK of data the
+ * stack took in is seen every time, not only when the timer happens to fire
+ * within 200 ms.
+ */
+export const QUIET_USERSPACE_MS = 300;
 /** How long the replies the oracle expects are awaited before the quiet spell starts. */
 export const REPLY_WITHIN_MS = 1000;
 
@@ -58,7 +65,7 @@ export function segmentFor(prefix: Prefix, kind: SegmentKind, position: Position
   return t;
 }
 
-export function cellSpec(cell: Cell): Spec {
+export function cellSpec(cell: Cell, quietMs: number = QUIET_MS): Spec {
   const pos = { line: 0, col: 0 };
   const other = cell.prefix.role === 'server' ? 'client' : 'server';
   return {
@@ -73,7 +80,7 @@ export function cellSpec(cell: Cell): Spec {
       {
         kind: 'action',
         endpoint: PEER,
-        action: { op: 'quiet', ms: QUIET_MS, segments: cell.reaction.send.filter((r) => !r.optional).length, withinMs: REPLY_WITHIN_MS },
+        action: { op: 'quiet', ms: quietMs, segments: cell.reaction.send.filter((r) => !r.optional).length, withinMs: REPLY_WITHIN_MS },
         pos,
       },
     ],

@@ -5,7 +5,7 @@ import type { Reporter } from '../report/reporter.js';
 import { DEFAULT_TIMEOUTS } from '../run/executor.js';
 import { runSuite } from '../run/suite.js';
 import type { ResolvedTarget } from '../target/definition.js';
-import { cellSpec, makeCell, type Cell } from './cell.js';
+import { cellSpec, makeCell, QUIET_MS, QUIET_USERSPACE_MS, type Cell } from './cell.js';
 import { judgeCell } from './judge.js';
 import { TARGET } from './prefix.js';
 import type { MatrixCell, MatrixResult } from './schema.js';
@@ -52,7 +52,7 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
   const run = runnable.length
     ? await runSuite({
         run: o.run,
-        specs: runnable.map(cellSpec),
+        specs: runnable.map((c) => cellSpec(c, o.target.stack === 'userspace' ? QUIET_USERSPACE_MS : QUIET_MS)),
         targetsFor: () => ({ [TARGET]: o.target }),
         jobs: o.jobs,
         outDir: o.outDir,
