@@ -103,7 +103,12 @@ export function judgeCell(cell: Cell, r: SpecResult, deviations: readonly Deviat
   if (!repliesMatch(want, replies)) problems.push(`sent ${observed.send.join(', ') || 'nothing'}, expected ${expected.send.join(', ') || 'nothing'}`);
   if (ep) {
     const timeline = ep.observed.map((o) => ({ state: o.state, t: o.tMs, sources: o.sources, ...(o.transient ? { transient: true } : {}) })) as Timeline;
-    if (!matchTimeline(ep.expected, timeline).ok)
+    // States the oracle passes through inside the processing of this one
+    // segment (FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT on a FIN+ACK) last no
+    // time: a stack that never shows them follows the RFC as well.
+    const path = cell.reaction.path;
+    const direct = path.length > 1 ? ep.expected.slice(0, ep.expected.length - path.length).concat(path.slice(-1)) : ep.expected;
+    if (!matchTimeline(ep.expected, timeline).ok && !matchTimeline(direct, timeline).ok)
       problems.push(`states ${observedStates.length ? observedStates.join(' -> ') : `stayed ${cell.state}`}, expected ${cell.reaction.path.length ? cell.reaction.path.join(' -> ') : `to stay ${cell.state}`}`);
   } else problems.push('no observation of the target');
   const sent = describeSegment(test);

@@ -73,6 +73,19 @@ describe('judging a cell', () => {
     expect(c.observed).toMatchObject({ send: [], states: [], retransmissions: 1 });
   });
 
+  test('a FIN+ACK covering our FIN: FIN_WAIT_1 to TIME_WAIT passes with FIN_WAIT_2 seen or not, not with CLOSING', () => {
+    const cell = makeCell('FIN_WAIT_1', 'FIN+ACK', 'exact', 'rfc9293');
+    expect(cell.reaction.path).toEqual(['FIN_WAIT_2', 'TIME_WAIT']);
+    const fw1 = [...EST, 'FIN_WAIT_1'];
+    const expected = [...fw1, ...cell.reaction.path];
+    const segs = [...HANDSHAKE, seg('t', 'FIN+ACK', 1, 1), seg('p', 'FIN+ACK', 1, 2), seg('t', 'ACK', 2, 2)];
+    expect(judgeCell(cell, result(segs, [...fw1, 'FIN_WAIT_2', 'TIME_WAIT'], expected), []).verdict).toBe('pass');
+    expect(judgeCell(cell, result(segs, [...fw1, 'TIME_WAIT'], expected), []).verdict).toBe('pass');
+    const closing = judgeCell(cell, result(segs, [...fw1, 'CLOSING'], expected), []);
+    expect(closing.verdict).toBe('fail');
+    expect(closing.reason).toContain('states CLOSING, expected FIN_WAIT_2 -> TIME_WAIT');
+  });
+
   test('a reply the target repeats on its retransmission timer counts once', () => {
     const cell = makeCell('LISTEN', 'SYN', 'any', 'rfc9293');
     const listen = ['CLOSED', 'LISTEN'];
