@@ -110,8 +110,7 @@ export function claimBlock(run: string): number {
       return block;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = blockOwner(file);
-      if (owner && !pidAlive(owner.pid)) {
+      if (lockIsStale(file)) {
         fs.rmSync(file, { force: true });
         i--; // retry the same block
         continue;
@@ -119,6 +118,26 @@ export function claimBlock(run: string): number {
     }
   }
   throw new Error('no free address block in 198.18.0.0/15: too many labs at once');
+}
+
+const UNFILLED_LOCK_MS = 10_000;
+
+/**
+ * Whether a block's lock may be taken over: its owner process is gone, or
+ * it names no owner because its writer was killed between creating and
+ * filling it (O_EXCL, then write) and it is older than any claim can take.
+ */
+export function lockIsStale(file: string): boolean {
+  const owner = blockOwner(file);
+  return owner ? !pidAlive(owner.pid) : lockAgeMs(file) > UNFILLED_LOCK_MS;
+}
+
+function lockAgeMs(file: string): number {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 export function releaseBlock(block: number): void {
