@@ -162,6 +162,27 @@ describe('tcpconform without root', () => {
     }
   });
 
+  test('the matrix runs without root too, judged through the wire and sock_diag', async () => {
+    const out = userOut('rootless-matrix');
+    try {
+      const r = await tcpconform(['matrix', '--state', 'ESTABLISHED', '--segment', 'SYN,RST', '--out', out, '--no-color'], { user: USER });
+      expect(r.stderr).toContain('no root: tracepoint unavailable');
+      expect(r.exitCode).toBe(0);
+      const m = JSON.parse(fs.readFileSync(path.join(out, 'matrix', 'latest', 'matrix.json'), 'utf8')) as {
+        cells: { id: string; verdict: string; reason?: string; observed?: { timeline: { sources: string[] }[] } }[];
+      };
+      // The same grid as root gives: RST at RCV.NXT resets, Linux's challenge ACKs are documented deviations.
+      expect(m.cells.filter((c) => c.verdict !== 'pass' && c.verdict !== 'deviation').map((c) => `${c.id}: ${c.verdict}: ${c.reason}`)).toEqual([]);
+      expect(m.cells.find((c) => c.id === 'matrix.ESTABLISHED.RST.exact')?.verdict).toBe('pass');
+      expect(m.cells.find((c) => c.id === 'matrix.ESTABLISHED.SYN.in-window')?.verdict).toBe('deviation');
+      const sources = new Set(m.cells.flatMap((c) => c.observed?.timeline.flatMap((t) => t.sources) ?? []));
+      expect(sources.has('tracepoint')).toBe(false);
+      expect(sources.has('wire')).toBe(true);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   test('doctor says what a run without root gets, and exits 0', async () => {
     const r = await tcpconform(['doctor'], { user: USER });
     expect(r.stdout).toMatch(/warn\s+root\s+no root: tracepoint unavailable/);
