@@ -119,19 +119,7 @@ export async function prepareTargets(
     }
   }
 
-  const { mode, problems } = await preflight();
-  if (problems.length) throw new CannotRunError(problems);
-  if (mode === 'rootless-outside') throw new NeedsUserNamespaceError();
-  if (mode === 'rootless') {
-    try {
-      await prepareRootlessMounts();
-    } catch (err) {
-      throw new CannotRunError([
-        { what: `a private /run/netns for the labs could not be mounted: ${(err as Error).message}`, fix: 'run as root, e.g. `sudo npx tcpconform run`' },
-      ]);
-    }
-    opts.log?.(ROOTLESS_NOTICE);
-  }
+  const { tracepoint } = await enterLabMode(opts.log);
   try {
     const resolved: ResolvedTarget[] = [];
     for (const [i, t] of targets.entries()) resolved.push(typeof t === 'string' ? await checkedTarget(t, cwd, opts.log, true) : declared[i]!);
@@ -143,11 +131,35 @@ export async function prepareTargets(
       roles: t.roles,
       targetsFor: (spec) => Object.fromEntries(Object.entries(spec.endpoints).map(([n, e]) => [n, t.roles.includes(e.role) || !fallback ? t : fallback])),
     }));
-    return { subjects, tracepoint: mode === 'root' };
+    return { subjects, tracepoint };
   } catch (err) {
     if (err instanceof MissingToolError) throw new CannotRunError([{ what: err.message }]);
     throw err;
   }
+}
+
+/**
+ * The machine check every run that builds labs makes first, and the set-up a
+ * run without root needs inside its user namespace (a private /run/netns).
+ * Says whether the kernel tracepoint can observe the labs.
+ *
+ * @throws CannotRunError (NeedsUserNamespaceError outside that namespace)
+ */
+export async function enterLabMode(log?: (line: string) => void): Promise<{ tracepoint: boolean }> {
+  const { mode, problems } = await preflight();
+  if (problems.length) throw new CannotRunError(problems);
+  if (mode === 'rootless-outside') throw new NeedsUserNamespaceError();
+  if (mode === 'rootless') {
+    try {
+      await prepareRootlessMounts();
+    } catch (err) {
+      throw new CannotRunError([
+        { what: `a private /run/netns for the labs could not be mounted: ${(err as Error).message}`, fix: 'run as root, e.g. `sudo npx tcpconform run`' },
+      ]);
+    }
+    log?.(ROOTLESS_NOTICE);
+  }
+  return { tracepoint: mode === 'root' };
 }
 
 async function checkedTarget(name: string, cwd: string, log: ((line: string) => void) | undefined, build: boolean): Promise<ResolvedTarget> {

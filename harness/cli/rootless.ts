@@ -1,8 +1,9 @@
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { STATE_DIR } from '../lab/names.js';
-import { preflight, ROOTLESS_NOTICE } from '../lab/preflight.js';
-import { ensureUserStateDir, prepareRootlessMounts, ROOTLESS_ENV, UNSHARE_FLAGS } from '../lab/privilege.js';
+import { CannotRunError, NeedsUserNamespaceError } from '../api/errors.js';
+import { enterLabMode } from '../api/run.js';
+import { ensureUserStateDir, ROOTLESS_ENV, UNSHARE_FLAGS } from '../lab/privilege.js';
 import { EXIT, type Io } from './io.js';
 
 const BIN = fileURLToPath(new URL('../../bin/tcpconform.js', import.meta.url));
@@ -54,21 +55,13 @@ export async function runInUserNamespace(io: Io): Promise<number> {
  * kernel tracepoint can observe the labs.
  */
 export async function readyForLabs(io: Io): Promise<{ exit: number } | { tracepoint: boolean }> {
-  const { mode, problems } = await preflight();
-  if (problems.length) {
+  try {
+    return await enterLabMode((line) => io.stderr.write(`${line}\n`));
+  } catch (err) {
+    if (err instanceof NeedsUserNamespaceError) return { exit: await runInUserNamespace(io) };
+    if (!(err instanceof CannotRunError)) throw err;
     io.stderr.write('tcpconform cannot run here:\n');
-    for (const p of problems) io.stderr.write(`  - ${p.what}\n    fix: ${p.fix}\n`);
+    for (const p of err.problems) io.stderr.write(`  - ${p.what}\n${p.fix ? `    fix: ${p.fix}\n` : ''}`);
     return { exit: EXIT.cannotRun };
   }
-  if (mode === 'rootless-outside') return { exit: await runInUserNamespace(io) };
-  if (mode === 'rootless') {
-    try {
-      await prepareRootlessMounts();
-    } catch (err) {
-      io.stderr.write(`tcpconform cannot run here:\n  - a private /run/netns for the labs could not be mounted: ${(err as Error).message}\n    fix: run as root, e.g. \`sudo npx tcpconform run\`\n`);
-      return { exit: EXIT.cannotRun };
-    }
-    io.stderr.write(`${ROOTLESS_NOTICE}\n`);
-  }
-  return { tracepoint: mode === 'root' };
 }
