@@ -3,6 +3,7 @@ import { coverageSummary } from './coverage-text.js';
 import { matrixLines } from './matrix-text.js';
 import { countVerdicts, formatDuration, stripAnsi, tailLines, VERDICT_ORDER } from './format.js';
 import type { Progress, Reporter, RunInfo, SpecInfo } from './reporter.js';
+import { VERDICT_ANSI } from './verdicts.js';
 
 /** Where console output goes: `process.stdout`, or a string collector in tests. */
 export interface TextSink {
@@ -20,15 +21,6 @@ export interface ConsoleOptions {
   /** Lines of each target's stderr shown under an error. */
   stderrLines?: number;
 }
-
-const STYLE: Record<VerdictName, string> = {
-  pass: '32', // green
-  fail: '31', // red
-  deviation: '33', // yellow
-  error: '1;35', // bold magenta: the harness or the target broke, not the behaviour
-  skipped: '36', // cyan
-  'not-applicable': '90', // grey
-};
 
 /**
  * Progress while the run goes, one line per finished spec, details under the
@@ -149,7 +141,7 @@ export class ConsoleReporter implements Reporter {
   }
 
   private verdict(v: VerdictName): string {
-    return this.opts.color ? `\x1b[${STYLE[v]}m${v}\x1b[0m` : v;
+    return this.opts.color ? `\x1b[${VERDICT_ANSI[v]}m${v}\x1b[0m` : v;
   }
 
   /**

@@ -2,6 +2,7 @@ import type { MatrixCell, MatrixResult } from '../matrix/schema.js';
 import { SEGMENT_KINDS } from '../model/reaction.js';
 import { STATES } from '../model/states.js';
 import type { VerdictName } from '../run/results.js';
+import { VERDICT_ANSI } from './verdicts.js';
 
 /**
  * The matrix on a terminal: states down, segment kinds across, one mark per
@@ -20,17 +21,8 @@ export const MARK: Record<VerdictName, string> = {
   skipped: 's',
 };
 
-const STYLE: Record<VerdictName, string> = {
-  pass: '32',
-  fail: '31',
-  deviation: '33',
-  error: '1;35',
-  skipped: '36',
-  'not-applicable': '90',
-};
-
 export function renderMatrixText(m: MatrixResult, opts: { color: boolean; details?: boolean }): string {
-  const paint = (v: VerdictName, s: string): string => (opts.color ? `\x1b[${STYLE[v]}m${s}\x1b[0m` : s);
+  const paint = (v: VerdictName, s: string): string => (opts.color ? `\x1b[${VERDICT_ANSI[v]}m${s}\x1b[0m` : s);
   const kinds = SEGMENT_KINDS.filter((k) => m.cells.some((c) => c.kind === k));
   const states = STATES.filter((s) => m.cells.some((c) => c.state === s));
   const width = (k: string): number => Math.max(k.length, 4) + 2;

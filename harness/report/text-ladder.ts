@@ -3,7 +3,7 @@ import { formatDuration, stripAnsi, tailLines } from './format.js';
 import { alignPaths, type RowKind } from './paths.js';
 import { faultLabel, flagKind, segmentLabel, type FlagKind } from './segment-text.js';
 import { axisLabel, ms, niceStep, timeRange } from './time.js';
-import { classifyDiffLine, ipLabel, targetsOf, VERDICT_LABEL } from './verdicts.js';
+import { classifyDiffLine, ipLabel, targetsOf, VERDICT_ANSI, VERDICT_LABEL } from './verdicts.js';
 
 /**
  * One spec in the terminal, for `tcpconform show`: the ladder of segments
@@ -24,14 +24,6 @@ function painter(color: boolean): Paint {
   return (code, s) => (color && s !== '' ? `\x1b[${code}m${s}\x1b[0m` : s);
 }
 
-const VERDICT_STYLE: Record<SpecResult['verdict'], string> = {
-  pass: '32',
-  fail: '31',
-  deviation: '33',
-  error: '1;35',
-  skipped: '36',
-  'not-applicable': '90',
-};
 const FLAG_STYLE: Record<FlagKind, string> = { syn: '36', fin: '33', rst: '31', ack: '' };
 const ROW_STYLE: Record<RowKind, string> = { same: '', missing: '32', unexpected: '31', transient: '2' };
 const ROW_MARK: Record<RowKind, string> = { same: ' ', missing: '-', unexpected: '+', transient: '~' };
@@ -39,7 +31,7 @@ const ROW_MARK: Record<RowKind, string> = { same: ' ', missing: '-', unexpected:
 export function renderSpecText(r: SpecResult, opts: TextOptions): string {
   const p = painter(opts.color);
   const out: string[] = [];
-  out.push(`${p('1', r.spec)}  ${p(VERDICT_STYLE[r.verdict], VERDICT_LABEL[r.verdict])}  ${r.title}`);
+  out.push(`${p('1', r.spec)}  ${p(VERDICT_ANSI[r.verdict], VERDICT_LABEL[r.verdict])}  ${r.title}`);
   const meta = [r.file, formatDuration(r.durationMs), `target ${targetsOf(r).join(', ') || '-'}`];
   if (ipLabel(r)) meta.push(ipLabel(r));
   if (r.pcap) meta.push(r.pcap);

@@ -12,6 +12,16 @@ export const VERDICT_LABEL: Record<VerdictName, string> = {
   'not-applicable': 'not applicable',
 };
 
+/** Terminal colours (SGR codes) of the verdicts, for every console output. */
+export const VERDICT_ANSI: Record<VerdictName, string> = {
+  pass: '32', // green
+  fail: '31', // red
+  deviation: '33', // yellow
+  error: '1;35', // bold magenta: the harness or the target broke, not the behaviour
+  skipped: '36', // cyan
+  'not-applicable': '90', // grey
+};
+
 /** Marks that survive without colour (markdown, screen readers, colour-blind readers). */
 export const VERDICT_ICON: Record<VerdictName, string> = {
   pass: '✅',
