@@ -32,12 +32,9 @@ export function tempDir(prefix: string): string {
 }
 
 /** Everything a run with id `run` could have left on the machine. */
-export function residue(run: string): { namespaces: string[]; traceInstances: string[]; processes: number[]; blocks: string[] } {
-  const namespaces = safeList('/run/netns').filter((n) => n.startsWith(`tcpconform-${run}-`));
-  const traceInstances = ['/sys/kernel/tracing/instances', '/sys/kernel/debug/tracing/instances'].flatMap((d) =>
-    safeList(d).filter((n) => n === `tcpconform-${run}`),
-  );
-  const processes = safeList('/proc')
+/** Processes started for a run: each target carries TCPCONFORM_RUN=<run> in its environment. */
+export function processesOfRun(run: string): number[] {
+  return safeList('/proc')
     .filter((p) => /^\d+$/.test(p))
     .filter((p) => {
       try {
@@ -47,6 +44,14 @@ export function residue(run: string): { namespaces: string[]; traceInstances: st
       }
     })
     .map(Number);
+}
+
+export function residue(run: string): { namespaces: string[]; traceInstances: string[]; processes: number[]; blocks: string[] } {
+  const namespaces = safeList('/run/netns').filter((n) => n.startsWith(`tcpconform-${run}-`));
+  const traceInstances = ['/sys/kernel/tracing/instances', '/sys/kernel/debug/tracing/instances'].flatMap((d) =>
+    safeList(d).filter((n) => n === `tcpconform-${run}`),
+  );
+  const processes = processesOfRun(run);
   const blocks = safeList('/run/tcpconform/blocks').filter((b) => {
     try {
       return (JSON.parse(fs.readFileSync(`/run/tcpconform/blocks/${b}`, 'utf8')) as { run: string }).run === run;

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, FIXTURES, ROOT, runIdOf, tcpconform, tempDir, type CliResult } from './helpers.js';
+import { BIN, FIXTURES, processesOfRun, ROOT, runIdOf, tcpconform, tempDir, type CliResult } from './helpers.js';
 
 /**
  * Runs without root, as the user `nobody` (the test itself runs as root):
@@ -40,16 +40,7 @@ function resultsOf(out: string): { run: string; results: Results } {
 /** What a run of this user could have left: processes, its namespaces, its records and locks. */
 function userResidue(run: string): { processes: number[]; namespaces: string[]; state: string[] } {
   const list = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d) : []);
-  const processes = list('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').includes(`TCPCONFORM_RUN=${run}`);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+  const processes = processesOfRun(run);
   const namespaces = list('/run/netns').filter((n) => n.startsWith(`tcpconform-${run}-`));
   const state = [
     ...list(path.join(STATE, 'runs')).filter((n) => n.startsWith(run)),
