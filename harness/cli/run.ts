@@ -76,7 +76,7 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
     if (denied.code === 'EACCES' || denied.code === 'EPERM' || denied.code === 'EROFS') {
       io.stderr.write(
         `tcpconform cannot run here:\n  - the target's programs need building and ${denied.path ?? 'their folder'} is not writable by this user (${denied.code})\n` +
-          '    fix: run once as the owner of the installation (or root), which builds them, or install tcpconform as this user\n',
+          '    fix: set XDG_CACHE_HOME (or TCPCONFORM_REFERENCE_BUILD) to a folder this user may write, or run once as the owner of the installation, which builds them\n',
       );
       return EXIT.cannotRun;
     }

@@ -1,25 +1,29 @@
 /**
  * Builds the bundled lwIP program (`tcplwip`, targets/lwip/src/) against
  * Debian's liblwip-dev on first use, like the reference programs: into
- * targets/lwip/build/, again only when a source is newer than the binary,
+ * targets/lwip/build/ (or the user's cache, as {@link buildDir} decides),
+ * again only when a source is newer than the binary,
  * through a temporary file and an atomic rename. It shares the reference
  * programs' JSON reader and errno names.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileProgram, findCompiler, MissingToolError } from './reference-build.js';
+import { buildDir, mtimeOf, newestSource } from './build-dir.js';
+import { compileProgram, findCompiler, MissingToolError, REFERENCE_CFLAGS } from './reference-build.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LWIP_DIR = path.join(ROOT, 'targets', 'lwip');
 const SOURCE_DIR = path.join(LWIP_DIR, 'src');
-const BUILD_DIR = path.join(LWIP_DIR, 'build');
+const CHECKOUT_BUILD_DIR = path.join(LWIP_DIR, 'build');
 const SHARED_DIR = path.join(ROOT, 'targets', 'reference', 'src');
 const SHARED = ['json.c', 'errname.c'];
 
 /** Where Debian's liblwip-dev puts its headers (`pkg-config --cflags lwip`). */
 export const LWIP_INCLUDE = '/usr/include/lwip';
+
+const LINK = ['-llwip', '-lpthread'];
 
 let inflight: Promise<string> | undefined;
 
@@ -38,10 +42,12 @@ export async function ensureLwipBuilt(opts: { log?: (line: string) => void } = {
 async function build(log: (line: string) => void): Promise<string> {
   const own = (await readdir(SOURCE_DIR)).filter((n) => n.endsWith('.c') || n.endsWith('.h')).map((n) => path.join(SOURCE_DIR, n));
   const shared = SHARED.flatMap((n) => [path.join(SHARED_DIR, n), path.join(SHARED_DIR, n.replace(/\.c$/, '.h'))]);
-  const newest = Math.max(...(await Promise.all([...own, ...shared].map(async (f) => (await stat(f)).mtimeMs))));
+  const sources = [...own, ...shared];
+  const newest = await newestSource(sources);
+  const upToDate = async (dir: string) => ((await mtimeOf(path.join(dir, 'tcplwip'))) ?? -1) >= newest;
+  const BUILD_DIR = await buildDir({ name: 'lwip', checkout: CHECKOUT_BUILD_DIR, sources, flags: [...REFERENCE_CFLAGS, ...LINK], upToDate });
+  if (await upToDate(BUILD_DIR)) return BUILD_DIR;
   const output = path.join(BUILD_DIR, 'tcplwip');
-  const built = await stat(output).then((s) => s.mtimeMs, () => undefined);
-  if (built !== undefined && built >= newest) return BUILD_DIR;
   if (!existsSync(path.join(LWIP_INCLUDE, 'lwipopts.h')))
     throw new MissingToolError(
       `the lwIP target needs lwIP's headers and library (${LWIP_INCLUDE}/lwipopts.h is missing): install them with \`apt-get install liblwip-dev\``,
@@ -54,7 +60,7 @@ async function build(log: (line: string) => void): Promise<string> {
     sources: [...own.filter((f) => f.endsWith('.c')), ...shared.filter((f) => f.endsWith('.c'))],
     output,
     log,
-    extra: [`-I${SHARED_DIR}`, `-I${LWIP_INCLUDE}`, '-llwip', '-lpthread'],
+    extra: [`-I${SHARED_DIR}`, `-I${LWIP_INCLUDE}`, ...LINK],
   });
   return BUILD_DIR;
 }

@@ -2,8 +2,9 @@
  * Builds the bundled reference programs (`tcpref-server`, `tcpref-client`)
  * from `targets/reference/src/` with the system C compiler, into
  * `targets/reference/build/` in a source checkout, and into a cache folder
- * when the package is installed under node_modules (which may be read-only
- * or shared between projects): see {@link referenceBuildDir}.
+ * of the user's own when the package is installed under node_modules (which
+ * may be read-only or shared between projects) or the checkout is not this
+ * user's to write: see {@link referenceBuildDir}.
  *
  * A binary is rebuilt only when it is missing or older than a source file.
  * Several processes may call this at once (parallel test workers, parallel
@@ -12,12 +13,11 @@
  * half-written binary.
  */
 import { randomBytes } from 'node:crypto';
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { buildDir, mtimeOf, newestSource } from './build-dir.js';
 
 /** A tool the harness needs is not installed; the message says what to install. */
 export class MissingToolError extends Error {
@@ -82,28 +82,22 @@ export async function ensureReferenceBuilt(opts: EnsureOptions = {}): Promise<Re
 async function build(opts: EnsureOptions): Promise<ReferencePrograms> {
   const log = opts.log ?? (() => {});
   const sources = await listSources();
-  const newest = Math.max(...(await Promise.all(sources.map(async (f) => (await stat(f)).mtimeMs))));
+  const newest = await newestSource(sources);
   const BUILD_DIR = await referenceBuildDir(sources);
   const result: ReferencePrograms = {
     dir: BUILD_DIR,
     server: path.join(BUILD_DIR, 'tcpref-server'),
     client: path.join(BUILD_DIR, 'tcpref-client'),
   };
-
-  const stale = [];
-  for (const program of PROGRAMS) {
-    const mtime = await mtimeOf(result[program.key]);
-    if (mtime === undefined || mtime < newest) stale.push(program);
-  }
-  if (stale.length === 0) {
-    return result;
-  }
+  const missing = [];
+  for (const program of PROGRAMS) if (((await mtimeOf(result[program.key])) ?? -1) < newest) missing.push(program);
+  if (missing.length === 0) return result;
 
   const compiler = await findCompiler();
   await mkdir(BUILD_DIR, { recursive: true });
   const shared = sources.filter((f) => f.endsWith('.c') && !MAINS.has(path.basename(f)));
   await Promise.all(
-    stale.map((program) =>
+    missing.map((program) =>
       compileProgram({
         compiler,
         sources: [path.join(SOURCE_DIR, program.main), ...shared],
@@ -116,21 +110,30 @@ async function build(opts: EnsureOptions): Promise<ReferencePrograms> {
 }
 
 /**
- * Where the programs are built. `TCPCONFORM_REFERENCE_BUILD` wins; a source
- * checkout builds beside its sources; an installed package (a path through
- * node_modules) builds into `$XDG_CACHE_HOME/tcpconform` (or
- * `~/.cache/tcpconform`), in a folder named after a hash of the sources and
- * the compiler settings, so versions sharing a cache never mix binaries.
+ * Where the programs are built. `TCPCONFORM_REFERENCE_BUILD` wins; else a
+ * source checkout builds beside its sources, and an installed package, or a
+ * checkout this user may not write, builds into a cache of the user's own
+ * (`$XDG_CACHE_HOME/tcpconform`, `~/.cache/tcpconform`, or the user's
+ * private state folder when there is no home): see {@link buildDir}.
  */
 export async function referenceBuildDir(sources?: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const fromEnv = env['TCPCONFORM_REFERENCE_BUILD']?.trim();
   if (fromEnv) return path.resolve(fromEnv);
-  if (!ROOT.split(path.sep).includes('node_modules')) return CHECKOUT_BUILD_DIR;
-  const hash = createHash('sha256');
-  for (const f of sources ?? (await listSources())) hash.update(path.basename(f)).update('\0').update(await readFile(f));
-  hash.update(REFERENCE_CFLAGS.join(' ')).update(env['CC'] ?? '');
-  const cache = env['XDG_CACHE_HOME']?.trim() || path.join(os.homedir(), '.cache');
-  return path.join(cache, 'tcpconform', `reference-${hash.digest('hex').slice(0, 16)}`);
+  const all = sources ?? (await listSources());
+  const newest = await newestSource(all);
+  return buildDir(
+    {
+      name: 'reference',
+      checkout: CHECKOUT_BUILD_DIR,
+      sources: all,
+      flags: REFERENCE_CFLAGS,
+      upToDate: async (dir) => {
+        for (const program of PROGRAMS) if (((await mtimeOf(path.join(dir, program.binary))) ?? -1) < newest) return false;
+        return true;
+      },
+    },
+    env,
+  );
 }
 
 /** Every `.c` and `.h` file of the reference sources, sorted. */
@@ -142,15 +145,6 @@ async function listSources(): Promise<string[]> {
     }
   }
   return names.map((n) => path.join(SOURCE_DIR, n));
-}
-
-async function mtimeOf(file: string): Promise<number | undefined> {
-  try {
-    return (await stat(file)).mtimeMs;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
 
 function isNotFound(error: unknown): boolean {

@@ -16,9 +16,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function tcpconform(args: string[], opts: { cwd?: string; user?: string } = {}): Promise<CliResult> {
-  const cmd = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
-  const r = await execa(cmd[0]!, cmd.slice(1), { cwd: opts.cwd ?? ROOT, reject: false, stdin: 'ignore', timeout: 180_000 });
+/** The command line, as root or (`user`) as another user; `bin` runs another copy of it; `env` adds to the environment. */
+export async function tcpconform(args: string[], opts: { cwd?: string; user?: string; bin?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  const bin = opts.bin ?? BIN;
+  const cmd = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, bin, ...args] : [process.execPath, bin, ...args];
+  const r = await execa(cmd[0]!, cmd.slice(1), { cwd: opts.cwd ?? ROOT, env: opts.env, reject: false, stdin: 'ignore', timeout: 180_000 });
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

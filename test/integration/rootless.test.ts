@@ -32,8 +32,10 @@ interface Results {
   }[];
 }
 
-function resultsOf(out: string): { run: string; results: Results } {
-  const dir = fs.readdirSync(out).find((d) => d !== 'latest')!;
+/** The run's results; when it wrote none, the error says what the command printed. */
+function resultsOf(out: string, r: CliResult): { run: string; results: Results } {
+  const dir = fs.readdirSync(out).find((d) => d !== 'latest');
+  if (dir === undefined) throw new Error(`no run folder in ${out}; exit ${r.exitCode}, stderr:\n${r.stderr}\nstdout:\n${r.stdout}`);
   return { run: runIdOf(dir), results: JSON.parse(fs.readFileSync(path.join(out, dir, 'results.json'), 'utf8')) as Results };
 }
 
@@ -85,13 +87,26 @@ async function withoutUserNamespaces(args: string[]): Promise<CliResult> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `probe` until it gives a value; fails with the command's output if the command ends first. */
+async function whileRunning<T>(child: Promise<{ exitCode?: number; stderr: string }>, probe: () => T | undefined, what: string): Promise<T> {
+  let ended: { exitCode?: number; stderr: string } | undefined;
+  void child.then((r) => (ended = r));
+  for (let i = 0; i < 3000; i++) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (ended) throw new Error(`the command ended before ${what}: exit ${ended.exitCode}, stderr:\n${ended.stderr}`);
+    await sleep(10);
+  }
+  throw new Error(`no ${what} within 30 s`);
+}
+
 describe('tcpconform without root', () => {
   test('the bundled catalog runs in a user namespace: pass (and the documented deviation), exit 0, nothing left', async () => {
     const out = userOut('rootless-catalog');
     try {
       const r = await tcpconform(['run', '--out', out, '--no-color'], { user: USER });
       expect(r.stderr).toContain('no root: tracepoint unavailable (needs root / CAP_SYS_ADMIN for tracefs); labs run in a user namespace');
-      const { run, results } = resultsOf(out);
+      const { run, results } = resultsOf(out, r);
       expect(results.environment.observers).toEqual(['sock_diag', 'wire']);
       expect(results.results).toHaveLength(33);
       // The same verdicts as root: every spec passes but TIME_WAIT's length, a deviation the reference documents,
@@ -113,6 +128,34 @@ describe('tcpconform without root', () => {
     }
   });
 
+  test('a checkout the user may not write and nobody has built yet: the programs build into the user\'s own cache', async () => {
+    // A copy of the checkout owned by root, as a clone made by root is, without built programs.
+    const checkout = tempDir('rootless-checkout');
+    fs.chmodSync(checkout, 0o755);
+    for (const part of ['bin', 'dist', 'specs', 'schemas', 'package.json', 'targets/reference.yaml', 'targets/reference/src'])
+      fs.cpSync(path.join(ROOT, part), path.join(checkout, part), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(checkout, 'node_modules'));
+    const out = userOut('rootless-checkout-out');
+    const asUser = { user: USER, cwd: checkout, bin: path.join(checkout, 'bin/tcpconform.js') };
+    try {
+      // A cache the user may not write either: exit 3, with what to do.
+      const denied = await tcpconform(['run', 'specs/handshake/three-way.yaml', '--out', out, '--no-color'], { ...asUser, env: { XDG_CACHE_HOME: checkout } });
+      expect(denied.stderr).toContain(`the target's programs need building and ${path.join(checkout, 'tcpconform')} is not writable by this user (EACCES)`);
+      expect(denied.stderr).toContain('fix: set XDG_CACHE_HOME (or TCPCONFORM_REFERENCE_BUILD) to a folder this user may write');
+      expect(denied.exitCode).toBe(3);
+      const r = await tcpconform(['run', 'specs/handshake/three-way.yaml', '--out', out, '--no-color'], asUser);
+      expect(r.stdout).toMatch(/pass\s+handshake\.three-way/);
+      expect(r.exitCode).toBe(0);
+      expect(fs.existsSync(path.join(checkout, 'targets/reference/build'))).toBe(false);
+      // nobody has no home: the cache is in the user's private state folder.
+      const cache = fs.readdirSync(path.join(STATE, 'cache')).filter((d) => /^reference-[0-9a-f]{16}$/.test(d));
+      expect(cache.some((d) => fs.existsSync(path.join(STATE, 'cache', d, 'tcpref-server')) && fs.statSync(path.join(STATE, 'cache', d, 'tcpref-server')).uid === UID)).toBe(true);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+      fs.rmSync(checkout, { recursive: true, force: true });
+    }
+  });
+
   test('specs only the tracepoint can judge are skipped with the reason without root, and pass as root', async () => {
     // One names Linux's FIN_WAIT_2 within a FIN+ACK in its expectation, the other also awaits it.
     const specs = path.join(FIXTURES, 'specs/tracepoint');
@@ -122,7 +165,7 @@ describe('tcpconform without root', () => {
       expect(r.stdout).toMatch(/skipped\s+tracepoint\.fin-wait-2-within-one-segment/);
       expect(r.stdout).toMatch(/skipped\s+tracepoint\.await-fin-wait-2-within-one-segment/);
       expect(r.exitCode).toBe(0);
-      const { results } = resultsOf(out);
+      const { results } = resultsOf(out, r);
       const reasons = Object.fromEntries(results.results.map((s) => [s.spec, `${s.verdict}: ${s.reason}`]));
       expect(reasons).toEqual({
         'tracepoint.fin-wait-2-within-one-segment':
@@ -255,21 +298,20 @@ describe('tcpconform without root', () => {
     const child = execa('runuser', ['-u', USER, '--', process.execPath, BIN, 'run', '--out', out, '--no-color'], { cwd: ROOT, reject: false, stdin: 'ignore' });
     try {
       // The record names the command inside the user namespace: that is the process that holds the labs.
-      let run: string | undefined;
-      for (let i = 0; i < 1000 && !run; i++) {
-        await sleep(10);
-        run = (fs.existsSync(runs) ? fs.readdirSync(runs) : []).find((n) => /^[0-9a-f]{6}$/.test(n) && !before.has(n));
-      }
-      expect(run).toBeDefined();
+      const run = await whileRunning(
+        child,
+        () => (fs.existsSync(runs) ? fs.readdirSync(runs) : []).find((n) => /^[0-9a-f]{6}$/.test(n) && !before.has(n)),
+        'its run record',
+      );
       // Until its first labs hold locks.
-      for (let i = 0; i < 500 && userResidue(run!).state.length < 2; i++) await sleep(10);
-      const owner = (JSON.parse(fs.readFileSync(path.join(runs, run!), 'utf8')) as { pid: number }).pid;
+      for (let i = 0; i < 500 && userResidue(run).state.length < 2; i++) await sleep(10);
+      const owner = (JSON.parse(fs.readFileSync(path.join(runs, run), 'utf8')) as { pid: number }).pid;
       process.kill(owner, 'SIGKILL');
       await child;
-      const clean = await tcpconform(['clean', '--run', run!], { user: USER });
+      const clean = await tcpconform(['clean', '--run', run], { user: USER });
       expect(clean.stdout).toContain(`run ${run}: dead`);
       expect(clean.exitCode).toBe(0);
-      expect(userResidue(run!)).toEqual({ processes: [], namespaces: [], state: [] });
+      expect(userResidue(run)).toEqual({ processes: [], namespaces: [], state: [] });
     } finally {
       child.kill('SIGKILL');
       fs.rmSync(out, { recursive: true, force: true });
@@ -280,23 +322,18 @@ describe('tcpconform without root', () => {
     const out = userOut('rootless-term');
     try {
       const child = execa('runuser', ['-u', USER, '--', process.execPath, BIN, 'run', '--out', out, '--no-color'], { cwd: ROOT, reject: false, stdin: 'ignore' });
-      let dir: string | undefined;
-      for (let i = 0; i < 1000 && !dir; i++) {
-        await sleep(10);
-        dir = fs.existsSync(out) ? fs.readdirSync(out).find((d) => d !== 'latest') : undefined;
-      }
-      expect(dir).toBeDefined();
+      const dir = await whileRunning(child, () => (fs.existsSync(out) ? fs.readdirSync(out).find((d) => d !== 'latest') : undefined), 'its run folder');
       await sleep(300);
       // Root's clean finds the run's processes and its record in the user's folder: a live run, left alone.
-      const clean = await tcpconform(['clean', '--run', runIdOf(dir!)]);
-      expect(clean.stdout).toMatch(new RegExp(`run ${runIdOf(dir!)}: live: owner pid \\d+ is running; left alone`));
+      const clean = await tcpconform(['clean', '--run', runIdOf(dir)]);
+      expect(clean.stdout).toMatch(new RegExp(`run ${runIdOf(dir)}: live: owner pid \\d+ is running; left alone`));
       // The user's command (runuser's child) gets SIGTERM; it passes it on to the run in the user namespace.
       const command = Number(fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
       process.kill(command, 'SIGTERM');
       const r = await child;
       expect(r.stderr).toContain('interrupted');
       expect(r.exitCode).toBe(130);
-      expect(userResidue(runIdOf(dir!))).toEqual({ processes: [], namespaces: [], state: [] });
+      expect(userResidue(runIdOf(dir))).toEqual({ processes: [], namespaces: [], state: [] });
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
