@@ -37,9 +37,9 @@ interface Pending {
 /** Longest line accepted from a target: a flood of garbage must not grow memory without bound. */
 const MAX_LINE = 1 << 20;
 /**
- * Events kept for `waitEvent` (the ready event is always kept): a target
- * that floods the channel with well-formed events must not grow memory
- * without bound either.
+ * Events kept for `waitEvent`: at least the last MAX_EVENTS, at most twice
+ * that, and the ready event always. A target that floods the channel with
+ * well-formed events must not grow memory without bound either.
  */
 const MAX_EVENTS = 1000;
 
@@ -98,7 +98,9 @@ export class ControlChannel {
     const obj = msg as Record<string, unknown>;
     if (typeof obj.event === 'string') {
       const event = obj as ControlEvent;
-      if (this.events.length >= MAX_EVENTS) this.events.splice(1, 1);
+      // Trimmed in halves, keeping the first (ready) event: one splice per
+      // MAX_EVENTS events instead of one per event while a target floods.
+      if (this.events.length >= 2 * MAX_EVENTS) this.events.splice(1, MAX_EVENTS);
       this.events.push(event);
       for (let i = this.eventWaiters.length - 1; i >= 0; i--) {
         const w = this.eventWaiters[i]!;
