@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { MatrixCell, MatrixResult } from '../../matrix/schema.js';
 import { SEGMENT_KINDS } from '../../model/reaction.js';
 import { STATES } from '../../model/states.js';
 import { esc } from './escape.js';
+import { pageHead } from './head.js';
 
 /**
  * `matrix.html`: the grid as one offline page. States down, segment kinds
@@ -47,7 +47,6 @@ details.cell[open] > .detail { position: absolute; z-index: 2; max-width: 560px;
 .t-error { color: var(--error); } .t-not-applicable { color: var(--na); }
 `;
 
-const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 function reactionText(send: string[], states: string[]): string {
   return `${send.join(', ') || 'nothing'}; ${states.length ? states.join(' -> ') : 'same state'}`;
@@ -80,17 +79,9 @@ export function renderMatrixHtml(m: MatrixResult): string {
     .map((s) => `<tr data-state="${esc(s)}"><th scope="row">${esc(s)}</th>${kinds.map((k) => `<td data-kind="${esc(k)}">${m.cells.filter((c) => c.state === s && c.kind === k).map(cellHtml).join('')}</td>`).join('')}</tr>`)
     .join('\n');
   const totals = Object.entries(m.totals).map(([v, n]) => `<span class="t-${esc(v)}">${n} ${esc(v)}</span>`).join('');
-  const csp = ["default-src 'none'", `style-src ${sha256(STYLE)}`, 'img-src data:', "base-uri 'none'", "form-action 'none'"].join('; ');
   return `<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(`tcpconform matrix: ${m.target.id} (${m.profile})`)}</title>
-<link rel="icon" href="data:,">
-<style>${STYLE}</style>
-</head>
+${pageHead({ title: `tcpconform matrix: ${m.target.id} (${m.profile})`, style: STYLE })}
 <body>
 <h1>State-by-segment matrix: ${esc(m.target.id)}</h1>
 <p>${esc(m.target.title)}. Profile <strong>${esc(m.profile)}</strong>; run ${esc(m.run)} at ${esc(m.startedAt)}, ${m.cells.length} cells in ${(m.durationMs / 1000).toFixed(1)} s (IPv${m.environment.ip}, kernel ${esc(m.environment.kernel)}, ${m.environment.jobs} jobs).</p>

@@ -52,9 +52,11 @@ class Handle:
         while True:
             rid, job = self.jobs.get()
             try:
-                emit(job())
+                result = job()
             except OSError as err:
-                emit(failure(rid, err))
+                result = failure(rid, err)
+            if result is not None:
+                emit(result)
 
 
 handles = {}
@@ -111,11 +113,19 @@ def handle(req):
             poller.register(s, select.POLLOUT)
             while s.fileno() >= 0 and not poller.poll(50):
                 pass
-            err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) if s.fileno() >= 0 else errno.EBADF
-            if err:
-                return {"event": "connect-failed", "conn": h, "errno": errno.errorcode.get(err, "E%d" % err), "message": os.strerror(err)}
-            s.setblocking(True)
-            return {"event": "connected", "conn": h, "local": endpoint(s.getsockname()), "peer": endpoint(s.getpeername())}
+            try:
+                err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if not err:
+                    s.setblocking(True)
+                    return {"event": "connected", "conn": h, "local": endpoint(s.getsockname()), "peer": endpoint(s.getpeername())}
+            except OSError as closed:
+                # The request was answered already (pending): a reply now
+                # would be a second one. Closed by close or abort before this
+                # thread saw the handshake end: nothing left to report.
+                if s.fileno() < 0:
+                    return None
+                err = closed.errno
+            return {"event": "connect-failed", "conn": h, "errno": errno.errorcode.get(err, "E%d" % err), "message": os.strerror(err)}
         handles[h].jobs.put((rid, connect_later))
         return {"id": rid, "ok": True, "conn": h, "pending": True}
 
