@@ -57,8 +57,8 @@ export class ControlChannel {
 
   constructor(
     private readonly write: (line: string) => void,
-    /** Told about lines that are not protocol (garbage on the channel). */
-    private readonly onGarbage: (line: string) => void,
+    /** Told about lines that break the protocol: garbage, or (`why`) a well-formed line out of place. */
+    private readonly onGarbage: (line: string, why?: string) => void,
   ) {}
 
   /** Feeds bytes read from the target's stdout. */
@@ -114,7 +114,9 @@ export class ControlChannel {
     const id = obj.id;
     const pending = typeof id === 'number' ? this.pending.get(id) : undefined;
     if (!pending || typeof obj.ok !== 'boolean') {
-      this.onGarbage(line);
+      // An id this side issued, no longer pending: the target answered twice, or after the timeout.
+      const late = typeof id === 'number' && Number.isInteger(id) && id > 0 && id < this.nextId && typeof obj.ok === 'boolean';
+      this.onGarbage(line, late ? `a second or late reply to request ${id}, which was answered or given up already` : undefined);
       return;
     }
     this.pending.delete(id as number);

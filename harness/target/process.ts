@@ -91,7 +91,7 @@ export class TargetProcess {
         if (!child.stdin?.writable) throw new Error(`${label}: stdin is closed`);
         child.stdin.write(line);
       },
-      (garbage) => this.fail(`${label} printed something that is not the control protocol: ${JSON.stringify(garbage.slice(0, 200))}`),
+      (garbage, why) => this.fail(`${label} ${why ? `sent ${why}` : 'printed something that is not the control protocol'}: ${JSON.stringify(garbage.slice(0, 200))}`),
     );
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {

@@ -5,14 +5,16 @@ import { ControlChannel, ControlError } from '../../../harness/target/control.js
 function channel() {
   const written: string[] = [];
   const garbage: string[] = [];
+  const why: (string | undefined)[] = [];
   const ch = new ControlChannel(
     (line) => written.push(line),
-    (line) => {
+    (line, reason) => {
       garbage.push(line);
+      why.push(reason);
       ch.fail(new Error(`garbage: ${line.slice(0, 20)}`));
     },
   );
-  return { ch, written, garbage };
+  return { ch, written, garbage, why };
 }
 
 describe('ControlChannel', () => {
@@ -28,6 +30,23 @@ describe('ControlChannel', () => {
     ch.feed('k":true,"conn":1}\n');
     await expect(a).resolves.toMatchObject({ conn: 1 });
     await expect(b).resolves.toMatchObject({ conn: 2 });
+  });
+
+  test('a second reply to an answered request is named as such, not as garbage', async () => {
+    const { ch, garbage, why } = channel();
+    const p = ch.request('connect', {}, 1000);
+    ch.feed('{"id":1,"ok":true,"conn":1,"pending":true}\n');
+    await expect(p).resolves.toMatchObject({ pending: true });
+    ch.feed('{"id":1,"ok":false,"errno":"EBADF"}\n');
+    expect(garbage).toEqual(['{"id":1,"ok":false,"errno":"EBADF"}']);
+    expect(why).toEqual(['a second or late reply to request 1, which was answered or given up already']);
+  });
+
+  test('a reply to an id never issued is garbage', () => {
+    const { ch, garbage, why } = channel();
+    ch.feed('{"id":7,"ok":true}\n');
+    expect(garbage).toEqual(['{"id":7,"ok":true}']);
+    expect(why).toEqual([undefined]);
   });
 
   test('a failed reply rejects with the errno and message', async () => {
