@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { formatIPv6, parseIPv6 } from '../packet/addr.js';
-import { stateDir } from './privilege.js';
+import { inStateDir, STATE_DIR } from './state.js';
 
 /**
  * Names and addresses of everything a run creates. One prefix and the run id
@@ -13,12 +13,7 @@ import { stateDir } from './privilege.js';
 
 export const PREFIX = 'tcpconform';
 
-/**
- * Where runs record what they hold: address-block locks and their owners.
- * /run/tcpconform for root; a private folder of the user's own without root
- * (privilege.ts).
- */
-export const STATE_DIR = stateDir();
+export { STATE_DIR } from './state.js';
 
 export function newRunId(): string {
   return crypto.randomBytes(3).toString('hex');
@@ -99,12 +94,15 @@ export function blockOwner(file: string): BlockOwner | undefined {
  * process is gone is stale and taken over.
  */
 export function claimBlock(run: string): number {
-  fs.mkdirSync(blockDir(), { recursive: true });
+  return inStateDir('blocks', (dir) => claimBlockIn(dir, run));
+}
+
+function claimBlockIn(dir: string, run: string): number {
   const start = crypto.randomInt(BLOCK_COUNT);
   const body = JSON.stringify({ pid: process.pid, run } satisfies BlockOwner);
   for (let i = 0; i < BLOCK_COUNT; i++) {
     const block = (start + i) % BLOCK_COUNT;
-    const file = path.join(blockDir(), String(block));
+    const file = path.join(dir, String(block));
     try {
       fs.writeFileSync(file, body, { flag: 'wx' });
       return block;

@@ -6,6 +6,7 @@ import { isSameProcess, readRunRecord, removeRunRecord } from './runs.js';
 import { isEmpty, NETNS_DIR, runOfProcess, scanResidue, type RunResidue } from './residue.js';
 import { blockOwner, STATE_DIR } from './names.js';
 import { isHostRoot } from './privilege.js';
+import { tidyStateDir } from './state.js';
 
 const runsDir = (r: RunResidue) => path.join(r.stateDir, 'runs');
 const blocksDir = (r: RunResidue) => path.join(r.stateDir, 'blocks');
@@ -208,6 +209,7 @@ async function reapRun(r: RunResidue, out: ReapResult, killWaitMs: number): Prom
   }
   for (const t of r.recordTemps) await attempt(`run record ${path.join(runsDir(r), t)}`, () => fs.rmSync(path.join(runsDir(r), t), { force: true }));
   if (r.record) await attempt(`run record ${path.join(runsDir(r), r.run)}`, () => removeRunRecord(r.run, runsDir(r)));
+  if (r.stateDir) tidyStateDir(r.stateDir);
 }
 
 function namespaceInodes(r: RunResidue): Map<string, string> {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { STATE_DIR } from './names.js';
+import { inStateDir, tidyStateDir } from './state.js';
 
 /**
  * Run records: `/run/tcpconform/runs/<run>` says which process owns a run,
@@ -54,20 +55,26 @@ function recordFile(run: string, runsDir = RUNS_DIR): string {
 export function registerRun(run: string): void {
   const start = processStartTime(process.pid);
   if (start === undefined) throw new Error('cannot read /proc/self/stat: the run record needs it');
-  fs.mkdirSync(RUNS_DIR, { recursive: true });
-  const file = recordFile(run);
-  // Written aside and renamed, so a reader never sees half a record.
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, JSON.stringify({ pid: process.pid, start } satisfies RunRecord));
-  fs.renameSync(temp, file);
+  inStateDir('runs', (dir) => {
+    const file = recordFile(run, dir);
+    // Written aside and renamed, so a reader never sees half a record.
+    const temp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, JSON.stringify({ pid: process.pid, start } satisfies RunRecord));
+    fs.renameSync(temp, file);
+  });
 }
 
-/** Removes the run record, once everything the run created is gone. Only the owner's own record is removed. */
+/**
+ * Removes the run record, once everything the run created is gone, and the
+ * state folders if nothing else is in them. Only the owner's own record is
+ * removed.
+ */
 export function unregisterRun(run: string): void {
   const file = recordFile(run);
   const record = readRunRecord(run);
   if (record && record.pid !== process.pid) return;
   fs.rmSync(file, { force: true });
+  tidyStateDir();
 }
 
 /** The record of `run` (in `runsDir`, by default this user's), or undefined when there is none or it is unreadable. */
