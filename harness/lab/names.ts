@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { formatIPv6, parseIPv6 } from '../packet/addr.js';
-import { inStateDir, STATE_DIR } from './state.js';
+import { inStateDir, STATE_DIR, tidyStateDir } from './state.js';
 
 /**
  * Names and addresses of everything a run creates. One prefix and the run id
@@ -138,6 +138,8 @@ function lockAgeMs(file: string): number {
   }
 }
 
+/** Releases a block, and the state folders with it when it was the last thing in them (labs made outside a run). */
 export function releaseBlock(block: number): void {
   fs.rmSync(path.join(blockDir(), String(block)), { force: true });
+  tidyStateDir();
 }

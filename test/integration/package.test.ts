@@ -48,10 +48,11 @@ test('the tarball holds the build, the specs, the schemas and the reference sour
   const pkg = path.join(project, 'node_modules/tcpconform');
   for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/jest/index.cjs', 'dist/jest/index.d.cts', 'bin/tcpconform.js',
     'specs/handshake/three-way.yaml', 'schemas/spec.schema.json', 'schemas/target.schema.json', 'schemas/results.schema.json',
-    'targets/reference.yaml', 'targets/reference/src/server.c', 'CHANGELOG.md', 'docs/api.md']) {
+    'targets/reference.yaml', 'targets/reference/src/server.c', 'targets/lwip.yaml', 'targets/lwip/src/main.c', 'CHANGELOG.md', 'docs/api.md']) {
     expect([f, fs.existsSync(path.join(pkg, f))]).toEqual([f, true]);
   }
   expect(fs.existsSync(path.join(pkg, 'targets/reference/build'))).toBe(false);
+  expect(fs.existsSync(path.join(pkg, 'targets/lwip/build'))).toBe(false);
   expect(fs.existsSync(path.join(pkg, 'test'))).toBe(false);
 });
 
@@ -60,6 +61,13 @@ test('npx tcpconform run: the bundled specs against the bundled reference, built
   expect(r.all).toMatch(/2 specs in \d+ ms: 2 pass/);
   expect(r.exitCode).toBe(0);
   expect(fs.readdirSync(path.join(env.XDG_CACHE_HOME, 'tcpconform')).some((d) => d.startsWith('reference-'))).toBe(true);
+});
+
+test('the lwIP target builds from the installed package, into the cache too', async () => {
+  const r = await sh('npx', ['tcpconform', 'run', '--target', 'lwip', '--grep', 'three-way', '--no-color', '--reporter', 'console']);
+  expect(r.all).toMatch(/1 spec in \d+ ms: 1 pass/);
+  expect(r.exitCode).toBe(0);
+  expect(fs.readdirSync(path.join(env.XDG_CACHE_HOME, 'tcpconform')).some((d) => d.startsWith('lwip-'))).toBe(true);
 });
 
 test('the library loads as an ES module and names its exports', async () => {
