@@ -4,7 +4,7 @@
  * targets/lwip/build/ (or the user's cache, as {@link buildDir} decides),
  * again only when a source is newer than the binary,
  * through a temporary file and an atomic rename. It shares the reference
- * programs' JSON reader and errno names.
+ * programs' JSON reader, errno names and protocol messages (message.c).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
@@ -18,7 +18,7 @@ const LWIP_DIR = path.join(ROOT, 'targets', 'lwip');
 const SOURCE_DIR = path.join(LWIP_DIR, 'src');
 const CHECKOUT_BUILD_DIR = path.join(LWIP_DIR, 'build');
 const SHARED_DIR = path.join(ROOT, 'targets', 'reference', 'src');
-const SHARED = ['json.c', 'errname.c'];
+const SHARED = ['json.c', 'errname.c', 'message.c'];
 
 /** Where Debian's liblwip-dev puts its headers (`pkg-config --cflags lwip`). */
 export const LWIP_INCLUDE = '/usr/include/lwip';

@@ -202,9 +202,9 @@ static void put_endpoints(struct tcp_pcb *pcb)
 {
     char buf[IPADDR_STRLEN_MAX + 16];
     format_endpoint(&pcb->local_ip, pcb->local_port, buf, sizeof buf);
-    out_str("local", buf);
+    put_str("local", buf);
     format_endpoint(&pcb->remote_ip, pcb->remote_port, buf, sizeof buf);
-    out_str("peer", buf);
+    put_str("peer", buf);
 }
 
 /* ---- receiving ---- */
@@ -229,12 +229,12 @@ static void consume(struct handle *h, struct op *op, size_t n)
 
 static void recv_reply(struct op *op, bool eof, int err)
 {
-    out_begin_reply(op->id, err == 0);
+    begin_reply(op->id, err == 0);
     if (err)
-        out_errno(err);
-    out_int("received", (int64_t)op->got);
+        put_errno(err);
+    put_int("received", (int64_t)op->got);
     if (!err)
-        out_bool("eof", eof);
+        put_bool("eof", eof);
     if (op->capture && op->cap) {
         if (json_utf8_valid(op->cap, op->caplen)) {
             jw_key(&out, "data");
@@ -246,15 +246,15 @@ static void recv_reply(struct op *op, bool eof, int err)
                 text[2 * i] = hex[(unsigned char)op->cap[i] >> 4];
                 text[2 * i + 1] = hex[(unsigned char)op->cap[i] & 15];
             }
-            out_str("data_hex", text);
+            put_str("data_hex", text);
             free(text);
         }
         if (op->truncated)
-            out_bool("data_truncated", true);
+            put_bool("data_truncated", true);
     } else if (op->capture) {
-        out_str("data", "");
+        put_str("data", "");
     }
-    out_end();
+    end_message();
 }
 
 static void pump_recv(struct handle *h)
@@ -305,11 +305,11 @@ static void pump_recv(struct handle *h)
 
 static void send_reply(struct op *op, int err)
 {
-    out_begin_reply(op->id, err == 0);
+    begin_reply(op->id, err == 0);
     if (err)
-        out_errno(err);
-    out_int("sent", (int64_t)op->written);
-    out_end();
+        put_errno(err);
+    put_int("sent", (int64_t)op->written);
+    end_message();
 }
 
 static void pump_send(struct handle *h)
@@ -381,20 +381,20 @@ static void connect_finished(struct handle *h, int err)
             cancel_all(&h->sends, "the connect failed");
             handle_free(h);
         } else {
-            out_begin_reply(op->id, true);
-            out_int("conn", h->id);
+            begin_reply(op->id, true);
+            put_int("conn", h->id);
             put_endpoints(h->pcb);
-            out_end();
+            end_message();
         }
         op_free(op);
         return;
     }
-    out_begin_event(err ? "connect-failed" : "connected", h->id);
+    begin_event(err ? "connect-failed" : "connected", h->id);
     if (err)
-        out_errno(err);
+        put_errno(err);
     else
         put_endpoints(h->pcb);
-    out_end();
+    end_message();
 }
 
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -484,14 +484,14 @@ static void pump_accept(struct handle *l)
         l->queue = c->next;
         c->listener = NULL;
         handle_register(c);
-        out_begin_reply(op->id, true);
-        out_int("conn", c->id);
+        begin_reply(op->id, true);
+        put_int("conn", c->id);
         char buf[IPADDR_STRLEN_MAX + 16];
         format_endpoint(&c->pcb->remote_ip, c->pcb->remote_port, buf, sizeof buf);
-        out_str("peer", buf);
+        put_str("peer", buf);
         format_endpoint(&c->pcb->local_ip, c->pcb->local_port, buf, sizeof buf);
-        out_str("local", buf);
-        out_end();
+        put_str("local", buf);
+        end_message();
         op_free(op);
         pump_recv(c);
     }
@@ -513,56 +513,20 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     return ERR_OK;
 }
 
-/* ---- request arguments ---- */
+/* ---- request arguments (message.c reads the plain ones) ---- */
 
-static const struct json_value *arg(const struct request *r, const char *key)
-{
-    return json_get(r->root, key);
-}
-
-static bool arg_int(const struct request *r, const char *key, bool required, int64_t min, int64_t max, int64_t *value)
-{
-    const struct json_value *v = arg(r, key);
-    if (!v) {
-        if (required)
-            reply_error(&r->id, "bad-request", "%s needs \"%s\"", r->op, key);
-        return !required;
-    }
-    if (v->type != JSON_INT || v->integer < min || v->integer > max) {
-        reply_error(&r->id, "bad-request", "\"%s\" must be an integer from %lld to %lld", key, (long long)min, (long long)max);
-        return false;
-    }
-    *value = v->integer;
-    return true;
-}
-
-static bool arg_bool(const struct request *r, const char *key, bool *value)
-{
-    const struct json_value *v = arg(r, key);
-    if (!v)
-        return true;
-    if (v->type != JSON_BOOL) {
-        reply_error(&r->id, "bad-request", "\"%s\" must be true or false", key);
-        return false;
-    }
-    *value = v->boolean;
-    return true;
-}
-
+/* This program speaks IPv4 only: an IPv6 literal fails like a socket of a
+ * family the system does not support. */
 static bool arg_addr(const struct request *r, const char *key, bool required, ip_addr_t *ip, bool *given)
 {
-    const struct json_value *v = arg(r, key);
-    *given = v != NULL;
-    if (!v) {
-        if (required)
-            reply_error(&r->id, "bad-request", "%s needs \"%s\"", r->op, key);
-        return !required;
-    }
-    if (v->type != JSON_STRING) {
-        reply_error(&r->id, "bad-request", "\"%s\" must be a string", key);
-        return false;
-    }
+    const struct json_value *v;
     ip4_addr_t v4;
+
+    if (!arg_string(r, key, required, &v))
+        return false;
+    *given = v != NULL;
+    if (!v)
+        return true;
     if (strlen(v->str) == v->len && ip4addr_aton(v->str, &v4)) {
         ip_addr_copy_from_ip4(*ip, v4);
         return true;
@@ -621,12 +585,12 @@ static void op_listen(const struct request *r)
     tcp_arg(lpcb, h);
     tcp_accept(lpcb, on_accept);
     char buf[IPADDR_STRLEN_MAX + 16];
-    out_begin_reply(r->id, true);
-    out_int("conn", h->id);
+    begin_reply(r->id, true);
+    put_int("conn", h->id);
     format_endpoint(&lpcb->local_ip, lpcb->local_port, buf, sizeof buf);
-    out_str("local", buf);
-    out_int("port", lpcb->local_port);
-    out_end();
+    put_str("local", buf);
+    put_int("port", lpcb->local_port);
+    end_message();
 }
 
 static struct handle *last_listener(void)
@@ -703,10 +667,10 @@ static void op_connect(const struct request *r)
         return;
     }
     if (!wait) {
-        out_begin_reply(r->id, true);
-        out_int("conn", h->id);
-        out_bool("pending", true);
-        out_end();
+        begin_reply(r->id, true);
+        put_int("conn", h->id);
+        put_bool("pending", true);
+        end_message();
     }
 }
 
@@ -858,18 +822,18 @@ static void op_state(const struct request *r)
         return;
     struct tcp_pcb *pcb = live_pcb(h);
     enum tcp_state s = pcb ? pcb->state : CLOSED;
-    out_begin_reply(r->id, true);
-    out_str("state", rfc_state_name(s));
-    out_str("lwip_state", tcp_debug_state_str(s));
-    out_end();
+    begin_reply(r->id, true);
+    put_str("state", rfc_state_name(s));
+    put_str("lwip_state", tcp_debug_state_str(s));
+    end_message();
 }
 
 /* How many frames the stack has taken in: every state event they caused was written before this reply. */
 static void op_sync(const struct request *r)
 {
-    out_begin_reply(r->id, true);
-    out_int("frames", (int64_t)tap_frames_in());
-    out_end();
+    begin_reply(r->id, true);
+    put_int("frames", (int64_t)tap_frames_in());
+    end_message();
 }
 
 void close_everything(void)
@@ -920,8 +884,8 @@ void handle_request(const struct request *r)
             reply_error(&r->id, "unknown-op", "op \"%s\" is not available: this is the client, which only connects", r->op);
             return;
         }
-        for (size_t f = 0; f < r->root->count; f++) {
-            const char *key = r->root->members[f].key;
+        for (size_t f = 0; f < r->obj->count; f++) {
+            const char *key = r->obj->members[f].key;
             bool ok = strcmp(key, "id") == 0 || strcmp(key, "op") == 0;
             for (size_t k = 0; !ok && k < 8 && d->fields[k]; k++)
                 ok = strcmp(key, d->fields[k]) == 0;

@@ -57,20 +57,27 @@ static void start_stack(const char *tap, const char *addr)
     UNLOCK_TCPIP_CORE();
 }
 
+/* The controller went away: nobody is left to judge us. */
+static void stdout_failed(int err)
+{
+    (void)err;
+    _exit(1);
+}
+
 static void announce_ready(void)
 {
     LOCK_TCPIP_CORE();
-    out_begin_event("ready", 0);
-    out_str("role", role == ROLE_SERVER ? "server" : "client");
-    out_int("pid", getpid());
-    out_int("protocol", PROTOCOL_VERSION);
+    begin_event("ready", 0);
+    put_str("role", role == ROLE_SERVER ? "server" : "client");
+    put_int("pid", getpid());
+    put_int("protocol", PROTOCOL_VERSION);
     jw_key(&out, "ops");
     jw_begin_array(&out);
     for (const char *const *op = ops_supported(); *op; op++)
         jw_cstring(&out, *op);
     jw_end_array(&out);
-    out_str("stack", "lwIP " LWIP_VERSION_STRING);
-    out_end();
+    put_str("stack", "lwIP " LWIP_VERSION_STRING);
+    end_message();
     UNLOCK_TCPIP_CORE();
 }
 
@@ -109,7 +116,7 @@ static void handle_line(char *line, size_t len)
         reply_error(idp, "bad-request", "a request needs a string \"op\"");
         return;
     }
-    struct request r = { .id = *idp, .op = op->str, .root = &doc.root };
+    struct request r = { .id = *idp, .op = op->str, .obj = &doc.root };
     handle_request(&r);
 }
 
@@ -137,6 +144,7 @@ int main(int argc, char **argv)
         return usage(stderr, 2);
     role = strcmp(argv[1], "server") == 0 ? ROLE_SERVER : ROLE_CLIENT;
     ops_init(role);
+    set_stdout_failed(stdout_failed);
     start_stack(argv[2], argv[3]);
     announce_ready();
 

@@ -1,121 +1,13 @@
 /*
- * out.c - replies and events. Callers hold lwIP's core lock, so lines
- * from different threads never interleave.
+ * out.c - lwIP's values as the protocol writes them: endpoints, errno
+ * values, time. The lines themselves are written by message.c; callers
+ * hold lwIP's core lock, so lines from different threads never interleave.
  */
 #include <errno.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "errname.h"
 #include "tcplwip.h"
-
-struct json_writer out;
-
-void out_emit(void)
-{
-    const char *p;
-    size_t left;
-
-    jw_raw(&out, "\n", 1);
-    p = out.buf;
-    left = out.len;
-    while (left > 0) {
-        ssize_t n = write(STDOUT_FILENO, p, left);
-        if (n > 0) {
-            p += n;
-            left -= (size_t)n;
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
-            (void)poll(&pfd, 1, -1);
-        } else {
-            /* The controller went away: nobody is left to judge us. */
-            _exit(1);
-        }
-    }
-    jw_reset(&out);
-}
-
-void out_str(const char *key, const char *value)
-{
-    jw_key(&out, key);
-    jw_cstring(&out, value);
-}
-
-void out_int(const char *key, int64_t value)
-{
-    jw_key(&out, key);
-    jw_int(&out, value);
-}
-
-void out_bool(const char *key, bool value)
-{
-    jw_key(&out, key);
-    jw_bool(&out, value);
-}
-
-void out_errno(int err)
-{
-    out_str("errno", errno_name(err));
-    out_str("message", strerror(err));
-}
-
-void out_begin_reply(int64_t id, bool ok)
-{
-    jw_begin_object(&out);
-    out_int("id", id);
-    out_bool("ok", ok);
-}
-
-void out_begin_event(const char *name, int64_t conn)
-{
-    jw_begin_object(&out);
-    out_str("event", name);
-    if (conn > 0)
-        out_int("conn", conn);
-}
-
-void out_end(void)
-{
-    jw_end_object(&out);
-    out_emit();
-}
-
-void reply_ok(int64_t id)
-{
-    out_begin_reply(id, true);
-    out_end();
-}
-
-void reply_errno(int64_t id, int err)
-{
-    out_begin_reply(id, false);
-    out_errno(err);
-    out_end();
-}
-
-void reply_error(const int64_t *id, const char *kind, const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    jw_begin_object(&out);
-    if (id)
-        out_int("id", *id);
-    out_bool("ok", false);
-    out_str("error", kind);
-    out_str("message", text);
-    out_end();
-}
 
 void format_endpoint(const ip_addr_t *ip, uint16_t port, char *buf, size_t size)
 {

@@ -54,17 +54,17 @@ static void report(const struct seen *s, enum tcp_state from, enum tcp_state to)
 {
     char buf[IPADDR_STRLEN_MAX + 16];
 
-    out_begin_event("state", 0);
+    begin_event("state", 0);
     format_endpoint(&s->local_ip, s->local_port, buf, sizeof buf);
-    out_str("local", buf);
+    put_str("local", buf);
     if (from != LISTEN && to != LISTEN) {
         format_endpoint(&s->remote_ip, s->remote_port, buf, sizeof buf);
-        out_str("peer", buf);
+        put_str("peer", buf);
     }
-    out_str("from", rfc_state_name(from));
-    out_str("to", rfc_state_name(to));
-    out_int("t_us", mono_us());
-    out_end();
+    put_str("from", rfc_state_name(from));
+    put_str("to", rfc_state_name(to));
+    put_int("t_us", mono_us());
+    end_message();
 }
 
 static bool same_tuple(const struct seen *s, const ip_addr_t *lip, uint16_t lport, const ip_addr_t *rip, uint16_t rport)

@@ -17,25 +17,16 @@
 #include "lwip/tcp.h"
 
 #include "json.h"
+#include "message.h"
 
 #define PROTOCOL_VERSION 1
 
 enum role { ROLE_SERVER, ROLE_CLIENT };
 
-/* ---- out.c: replies and events, one JSON line each ---- */
-extern struct json_writer out;
-void out_emit(void);
-void out_str(const char *key, const char *value);
-void out_int(const char *key, int64_t value);
-void out_bool(const char *key, bool value);
-void out_errno(int err);
-void out_begin_reply(int64_t id, bool ok);
-void out_begin_event(const char *name, int64_t conn);
-void out_end(void);
-void reply_ok(int64_t id);
-void reply_errno(int64_t id, int err);
-__attribute__((format(printf, 3, 4)))
-void reply_error(const int64_t *id, const char *kind, const char *fmt, ...);
+/* Replies, events and request fields: message.h, shared with the
+ * reference programs. */
+
+/* ---- out.c: lwIP's values as the protocol writes them ---- */
 /* "198.18.0.2:7000" */
 void format_endpoint(const ip_addr_t *ip, uint16_t port, char *buf, size_t size);
 /* errno value for an lwIP error */
@@ -44,11 +35,6 @@ int lwip_errno(err_t err);
 int64_t mono_us(void);
 
 /* ---- conn.c: handles and the operations on them ---- */
-struct request {
-    int64_t id;
-    const char *op;
-    const struct json_value *root;
-};
 void ops_init(enum role role);
 void handle_request(const struct request *r);
 /* Answers every pending request with `cancelled` and closes every pcb. */

@@ -23,6 +23,7 @@
 #include "control.h"
 #include "errname.h"
 #include "json.h"
+#include "message.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,7 +33,6 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -94,11 +94,6 @@ struct handle {
     struct queue wq; /* a connect, then sends, in order */
 };
 
-struct request {
-    int64_t id;
-    const struct json_value *obj; /* the whole request */
-};
-
 typedef void op_fn(const struct request *r);
 
 struct op_def {
@@ -113,9 +108,7 @@ static struct handle **handles; /* in creation order */
 static size_t nhandles, handles_cap;
 static int64_t next_handle_id = 1;
 
-static struct json_writer out;
 static bool exiting;        /* closing everything on the way out */
-static bool stdout_broken;  /* our controller stopped reading */
 
 static char inbuf[LINE_MAX_BYTES + 1]; /* one full line plus its newline */
 static size_t inlen;
@@ -142,141 +135,16 @@ static void *xcalloc(size_t n, size_t size)
 
 _Noreturn static void finish(int status, const char *why);
 
-/* ---- output ---- */
+/* ---- output (message.c writes the lines) ---- */
 
-/* Writes the message built in `out` as one line. */
-static void emit(void)
+/* Our controller stopped reading. Replies written while closing everything
+ * on the way out are dropped without a word. */
+static void stdout_failed(int err)
 {
-    const char *p;
-    size_t left;
-    int err = 0;
-
-    jw_raw(&out, "\n", 1);
-    p = out.buf;
-    left = out.len;
-    while (left > 0 && !stdout_broken) {
-        ssize_t n = write(STDOUT_FILENO, p, left);
-        if (n > 0) {
-            p += n;
-            left -= (size_t)n;
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            /* The controller gave us a non-blocking pipe: wait for room
-             * rather than lose a reply. */
-            struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
-            (void)poll(&pfd, 1, -1);
-        } else {
-            err = n < 0 ? errno : EIO;
-            stdout_broken = true;
-        }
-    }
-    jw_reset(&out);
-    if (stdout_broken && !exiting) {
-        fprintf(stderr, "%s: cannot write to stdout: %s\n", progname(), strerror(err));
-        finish(1, "stdout is closed");
-    }
-}
-
-static void put_str(const char *key, const char *value)
-{
-    jw_key(&out, key);
-    jw_cstring(&out, value);
-}
-
-static void put_int(const char *key, int64_t value)
-{
-    jw_key(&out, key);
-    jw_int(&out, value);
-}
-
-static void put_uint(const char *key, uint64_t value)
-{
-    jw_key(&out, key);
-    jw_uint(&out, value);
-}
-
-static void put_bool(const char *key, bool value)
-{
-    jw_key(&out, key);
-    jw_bool(&out, value);
-}
-
-__attribute__((format(printf, 2, 0)))
-static void put_vfmt(const char *key, const char *fmt, va_list ap)
-{
-    char text[512];
-    vsnprintf(text, sizeof text, fmt, ap);
-    put_str(key, text);
-}
-
-__attribute__((format(printf, 2, 3)))
-static void put_fmt(const char *key, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    put_vfmt(key, fmt, ap);
-    va_end(ap);
-}
-
-/* errno and message of a failed system call. The C locale keeps strerror()
- * in ASCII, so it is valid JSON text as it is. */
-static void put_errno(int err)
-{
-    put_str("errno", errno_name(err));
-    put_str("message", strerror(err));
-}
-
-static void begin_reply(int64_t id, bool ok)
-{
-    jw_begin_object(&out);
-    put_int("id", id);
-    put_bool("ok", ok);
-}
-
-static void begin_event(const char *name, int64_t conn)
-{
-    jw_begin_object(&out);
-    put_str("event", name);
-    if (conn > 0)
-        put_int("conn", conn);
-}
-
-static void end_message(void)
-{
-    jw_end_object(&out);
-    emit();
-}
-
-static void reply_ok(int64_t id)
-{
-    begin_reply(id, true);
-    end_message();
-}
-
-static void reply_errno(int64_t id, int err)
-{
-    begin_reply(id, false);
-    put_errno(err);
-    end_message();
-}
-
-/* A protocol-level failure: kind is bad-request, unknown-op, bad-handle or
- * cancelled. id is NULL when the request had no usable id. */
-__attribute__((format(printf, 3, 4)))
-static void reply_error(const int64_t *id, const char *kind, const char *fmt, ...)
-{
-    va_list ap;
-
-    jw_begin_object(&out);
-    if (id)
-        put_int("id", *id);
-    put_bool("ok", false);
-    put_str("error", kind);
-    va_start(ap, fmt);
-    put_vfmt("message", fmt, ap);
-    va_end(ap);
-    end_message();
+    if (exiting)
+        return;
+    fprintf(stderr, "%s: cannot write to stdout: %s\n", progname(), strerror(err));
+    finish(1, "stdout is closed");
 }
 
 /* ---- addresses ---- */
@@ -768,72 +636,14 @@ static short wanted_events(const struct handle *h)
 }
 
 /* ---- request arguments ---- */
-/* Each getter answers the request itself (bad-request or bad-handle) and
- * returns false when the argument is unusable; the op then just returns. */
+/* More readers than message.c's arg_*, which these build on: each answers
+ * the request itself (bad-request or bad-handle) and returns false or NULL
+ * when the argument is unusable; the op then just returns. */
 
 /* Exact comparison: JSON strings may hold NUL bytes that strcmp would stop at. */
 static bool str_is(const struct json_value *v, const char *text)
 {
     return v->len == strlen(text) && memcmp(v->str, text, v->len) == 0;
-}
-
-static const struct json_value *arg(const struct request *r, const char *key)
-{
-    return json_get(r->obj, key);
-}
-
-static bool arg_int(const struct request *r, const char *key, bool required, int64_t min, int64_t max, int64_t *value)
-{
-    const struct json_value *v = arg(r, key);
-
-    if (!v) {
-        if (required)
-            reply_error(&r->id, "bad-request", "missing field \"%s\"", key);
-        return !required; /* optional: *value keeps its default */
-    }
-    if (v->type != JSON_INT) {
-        reply_error(&r->id, "bad-request", "field \"%s\" must be an integer, not %s", key, json_type_name(v->type));
-        return false;
-    }
-    if (v->integer < min || v->integer > max) {
-        reply_error(&r->id, "bad-request", "field \"%s\" must be between %" PRId64 " and %" PRId64, key, min, max);
-        return false;
-    }
-    *value = v->integer;
-    return true;
-}
-
-static bool arg_bool(const struct request *r, const char *key, bool *value)
-{
-    const struct json_value *v = arg(r, key);
-
-    if (!v)
-        return true;
-    if (v->type != JSON_BOOL) {
-        reply_error(&r->id, "bad-request", "field \"%s\" must be a boolean, not %s", key, json_type_name(v->type));
-        return false;
-    }
-    *value = v->boolean;
-    return true;
-}
-
-/* *value is NULL when an optional string is absent. */
-static bool arg_string(const struct request *r, const char *key, bool required, const struct json_value **value)
-{
-    const struct json_value *v = arg(r, key);
-
-    *value = NULL;
-    if (!v) {
-        if (required)
-            reply_error(&r->id, "bad-request", "missing field \"%s\"", key);
-        return !required;
-    }
-    if (v->type != JSON_STRING) {
-        reply_error(&r->id, "bad-request", "field \"%s\" must be a string, not %s", key, json_type_name(v->type));
-        return false;
-    }
-    *value = v;
-    return true;
 }
 
 enum want_kind { WANT_ANY, WANT_LISTENER, WANT_STREAM };
@@ -1435,6 +1245,7 @@ static void handle_line(char *line, size_t len)
         reply_error(&r.id, "bad-request", "every request needs a string \"op\"");
         return;
     }
+    r.op = opv->str;
     printable(opv->str, opv->len, name, sizeof name);
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         if (str_is(opv, ops[i].name))
@@ -1605,6 +1416,7 @@ int control_run(enum control_role r, int argc, char **argv)
         return usage(stderr, 2);
     }
     setup_signals();
+    set_stdout_failed(stdout_failed);
     fill_pattern();
     announce_ready();
     run();
