@@ -1,1 +1,1 @@
-export { setup as default } from './user-state.mjs';
+export { setup as default } from './machine-state.mjs';

@@ -1,1 +1,1 @@
-export { teardown as default } from './user-state.mjs';
+export { teardown as default } from './machine-state.mjs';

@@ -1,0 +1,54 @@
+// Jest's globalSetup and globalTeardown.
+//
+// 1. Nothing of the harness stays on the machine: what the test runs left
+//    (the state folder, namespaces, tracefs instances, folders in the
+//    temporary folder, all named tcpconform-...) is compared with what was
+//    there before, and anything new fails the whole test run.
+// 2. Tests that run tcpconform as user `nobody` make that user's state
+//    folder (`tcpconform-<uid>` in the temporary folder, where runs without
+//    root keep their records, locks and a build cache). It is removed again
+//    if the tests made it and no run is recorded in it.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const USER_STATE = path.join(os.tmpdir(), 'tcpconform-65534');
+const BEFORE = Symbol.for('tcpconform.machineBefore');
+const USER_STATE_EXISTED = Symbol.for('tcpconform.userStateExisted');
+
+const list = (dir, prefix) => {
+  try {
+    return fs.readdirSync(dir).filter((n) => n.startsWith(prefix)).map((n) => path.join(dir, n));
+  } catch {
+    return [];
+  }
+};
+
+/** Everything on the machine whose name says it is the harness's. */
+function harnessItems() {
+  return [
+    ...(fs.existsSync('/run/tcpconform') ? ['/run/tcpconform'] : []),
+    ...list('/run/netns', 'tcpconform-'),
+    ...list('/sys/kernel/tracing/instances', 'tcpconform-'),
+    ...list('/sys/kernel/debug/tracing/instances', 'tcpconform-'),
+    ...list(os.tmpdir(), 'tcpconform-').filter((p) => p !== USER_STATE),
+  ];
+}
+
+export async function setup() {
+  globalThis[BEFORE] = new Set(harnessItems());
+  globalThis[USER_STATE_EXISTED] = fs.existsSync(USER_STATE);
+}
+
+export async function teardown() {
+  if (!globalThis[USER_STATE_EXISTED]) {
+    const empty = (d) => !fs.existsSync(d) || fs.readdirSync(d).length === 0;
+    if (empty(path.join(USER_STATE, 'runs')) && empty(path.join(USER_STATE, 'blocks'))) fs.rmSync(USER_STATE, { recursive: true, force: true });
+  }
+  const left = harnessItems().filter((p) => !globalThis[BEFORE].has(p));
+  if (left.length)
+    throw new Error(
+      `the tests left on the machine (unless a tcpconform run outside the tests is still going):\n  ${left.join('\n  ')}\n` +
+        'see what made them with `tcpconform doctor`; `tcpconform clean` removes them',
+    );
+}
