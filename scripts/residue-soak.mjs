@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scanResidue } from '../dist/lab/residue.js';
+import { STATE_DIR } from '../dist/lab/names.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BIN = path.join(ROOT, 'bin/tcpconform.js');
@@ -122,9 +123,12 @@ async function main() {
           `  after kill: ${show(r.afterKill)}  after clean: ${show(r.afterClean)}${r.clean.code !== 0 ? `  clean exit ${r.clean.code}: ${r.clean.output.trim()}` : ''}`,
       );
   }
+  // The state folder goes with the last run or clean once it is empty (unless another run holds it).
+  const stateLeft = fs.existsSync(STATE_DIR);
   console.log(
     `\n${opts.count} kills (${opts.minMs}-${opts.maxMs} ms after spawn): ${withoutRun} before the run had an id; ` +
-      `${leftAfterKill} left residue (${itemsAfterKill} items: ${show(sum)}); ${leftAfterClean} still had residue after clean`,
+      `${leftAfterKill} left residue (${itemsAfterKill} items: ${show(sum)}); ${leftAfterClean} still had residue after clean; ` +
+      `state folder ${STATE_DIR} ${stateLeft ? 'still there' : 'gone'}`,
   );
   process.exit(leftAfterClean ? 1 : 0);
 }
