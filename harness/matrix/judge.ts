@@ -7,6 +7,7 @@ import { matchTimeline } from '../run/verdict.js';
 import type { Cell } from './cell.js';
 import { PEER, TARGET } from './prefix.js';
 import type { MatrixCell } from './schema.js';
+import { deviationsFor } from '../target/deviations.js';
 
 /**
  * Judges one cell from its spec result: the segments the target sent after
@@ -114,13 +115,8 @@ export function judgeCell(cell: Cell, r: SpecResult, deviations: readonly Deviat
   const sent = describeSegment(test);
   if (!problems.length) return { ...base, verdict: 'pass', sent, expected, observed };
   const reason = problems.join('; ');
-  const documented = deviations.filter((d) => d.specs.some((p) => globMatch(p, cell.id)));
+  const documented = deviationsFor(deviations, cell.id);
   if (documented.length) return { ...base, verdict: 'deviation', reason: `${documented.map((d) => d.reason.trim()).join('; ')} (observed: ${reason})`, sent, expected, observed };
   return { ...base, verdict: 'fail', reason, sent, expected, observed };
 }
 
-/** `*` matches any run of characters; everything else itself. */
-export function globMatch(pattern: string, id: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return re.test(id);
-}

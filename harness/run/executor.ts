@@ -10,6 +10,7 @@ import { Peer, PeerMismatch } from '../peer/peer.js';
 import type { Spec } from '../spec/types.js';
 import type { Reactor } from '../sys/reactor.js';
 import type { ResolvedTarget } from '../target/definition.js';
+import { deviationsFor } from '../target/deviations.js';
 import { TargetError, TargetProcess } from '../target/process.js';
 import { Observations } from './observations.js';
 import { StepPlayer, type Endpoint } from './player.js';
@@ -248,7 +249,7 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     const documented = [
       ...new Set(
         [...endpoints.values()].flatMap((ep) =>
-          (ep.target.deviations ?? []).filter((d) => d.specs.includes(spec.id)).map((d) => `${ep.target.id}: ${d.reason.trim()}`),
+          deviationsFor(ep.target.deviations, spec.id).map((d) => `${ep.target.id}: ${d.reason.trim()}`),
         ),
       ),
     ];

@@ -6,6 +6,7 @@ import { diagnosticAt, fileDiagnostic, type Diagnostic, type SourceText } from '
 import { decodeSpec, MAX_SPEC_BYTES, parseSpecYaml } from '../spec/parse.js';
 import { BEHAVIOUR_NAMES, BEHAVIOURS, DRIVEN_OPS, QUIET, STAYS_CLOSED, UNDRIVEN_CLIENT_OPS, UNDRIVEN_SERVER_OPS } from '../spec/capabilities.js';
 import type { TargetFile } from './schema.js';
+import type { Deviation } from './deviations.js';
 
 /**
  * Target files (`targets/*.yaml`, docs/targets.md): which program fills an
@@ -56,7 +57,7 @@ export interface ResolvedTarget {
   /** Files written into the process's own folder ({tmp}) before it starts, placeholders filled. */
   files?(role: Role, values: Placeholders): Record<string, string>;
   /** Documented deviations: failures of these specs are `deviation`, with the reason. */
-  deviations?: { specs: string[]; reason: string }[];
+  deviations?: Deviation[];
   /** The argv that starts the program in `role`, placeholders filled. */
   argv(role: Role, values: Placeholders): string[];
   /** Positions in the target file, for problems found later (a role the specs need and the target lacks). */
@@ -366,14 +367,14 @@ function checkFiles(src: SourceText, root: YAMLMap, out: Diagnostic[]): Record<s
   return files;
 }
 
-function checkDeviations(src: SourceText, root: YAMLMap, out: Diagnostic[]): { specs: string[]; reason: string }[] | undefined {
+function checkDeviations(src: SourceText, root: YAMLMap, out: Diagnostic[]): Deviation[] | undefined {
   const node = root.get('deviations', true);
   if (node === undefined) return undefined;
   if (!isSeq(node)) {
     out.push(at(src, node as Node, 'wrong-type', 'deviations is a list of { specs: [ids], reason: text }'));
     return undefined;
   }
-  const list: { specs: string[]; reason: string }[] = [];
+  const list: Deviation[] = [];
   for (const item of node.items) {
     if (!isMap(item)) {
       out.push(at(src, item as Node, 'wrong-type', 'a deviation is { specs: [ids], reason: text }'));

@@ -85,7 +85,7 @@ export const TargetSchema = Type.Object(
       Type.Array(
         Type.Object(
           {
-            specs: Type.Array(Type.String(), { minItems: 1, description: 'Ids of the specs this deviation concerns' }),
+            specs: Type.Array(Type.String(), { minItems: 1, description: 'Ids of the specs (or matrix cells) this deviation concerns; * matches any run of characters' }),
             reason: Type.String({ minLength: 1, description: 'What the target does instead, and why' }),
           },
           { additionalProperties: false },

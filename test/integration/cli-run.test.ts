@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RunResultSchema, type RunResult, type SpecResult } from '../../harness/run/results.js';
-import { FIXTURES, residue, runIdOf, startTcpconform, tcpconform, tempDir } from './helpers.js';
+import { FIXTURES, residue, ROOT, runIdOf, startTcpconform, tcpconform, tempDir } from './helpers.js';
 
 /**
  * The real command line, run as a user would, against the bundled reference
@@ -104,6 +104,26 @@ describe('tcpconform run with a wrong expectation', () => {
       const { result } = readRun(out);
       expect(result.results[0]).toMatchObject({ verdict: 'fail' });
       expect(result.results[0]!.diff).toContain('- SYN_RCVD');
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a deviation named with *', () => {
+  test('turns the failures of every spec it matches into deviation, and list --json shows it', async () => {
+    const target = path.join(FIXTURES, 'targets/reference-glob-deviation.yaml');
+    const out = tempDir('glob-deviation');
+    try {
+      const r = await tcpconform(['run', '--target', target, path.join(ROOT, 'specs/close/time-wait-timer.yaml'), '--out', out, '--no-color']);
+      expect(r.exitCode).toBe(0);
+      const { result } = readRun(out);
+      expect(result.results[0]).toMatchObject({ spec: 'close.time-wait-timer', verdict: 'deviation' });
+      expect(result.results[0]!.reason).toMatch(/^fault\.reference-glob-deviation: TIME_WAIT lasts 60 s on Linux\./);
+      const list = await tcpconform(['list', '--json', '--target', target, '--grep', 'time-wait|three-way']);
+      const ids = (JSON.parse(list.stdout) as { id: string; deviation?: string }[]).map((s) => `${s.id}${s.deviation ? ': deviation' : ''}`);
+      expect(ids).toContain('close.time-wait-timer: deviation');
+      expect(ids).toContain('handshake.three-way');
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
