@@ -4,10 +4,14 @@
 //    (the state folder, namespaces, tracefs instances, folders in the
 //    temporary folder, all named tcpconform-...) is compared with what was
 //    there before, and anything new fails the whole test run.
-// 2. Tests that run tcpconform as user `nobody` make that user's state
+// 2. The tests' own temporary folders (tempDir in test/integration/helpers.ts)
+//    carry this test run's id; those a filtered run left (jest skips the
+//    afterAll hooks of blocks with no test to run) are removed.
+// 3. Tests that run tcpconform as user `nobody` make that user's state
 //    folder (`tcpconform-<uid>` in the temporary folder, where runs without
 //    root keep their records, locks and a build cache). It is removed again
 //    if the tests made it and no run is recorded in it.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +40,8 @@ function harnessItems() {
 }
 
 export async function setup() {
+  // Set before jest starts its workers, which inherit it.
+  process.env.TCPCONFORM_TEST_RUN ??= randomBytes(3).toString('hex');
   globalThis[BEFORE] = new Set(harnessItems());
   globalThis[USER_STATE_EXISTED] = fs.existsSync(USER_STATE);
 }
@@ -45,6 +51,8 @@ export async function teardown() {
     const empty = (d) => !fs.existsSync(d) || fs.readdirSync(d).length === 0;
     if (empty(path.join(USER_STATE, 'runs')) && empty(path.join(USER_STATE, 'blocks'))) fs.rmSync(USER_STATE, { recursive: true, force: true });
   }
+  const ours = `tcpconform-test-${process.env.TCPCONFORM_TEST_RUN}-`;
+  for (const dir of list(os.tmpdir(), ours)) fs.rmSync(dir, { recursive: true, force: true });
   const left = harnessItems().filter((p) => !globalThis[BEFORE].has(p));
   if (left.length)
     throw new Error(

@@ -29,8 +29,9 @@ export function startTcpconform(args: string[], cwd = ROOT): ResultPromise<{ rej
   return execa(process.execPath, [BIN, ...args], { cwd, reject: false, stdin: 'ignore', buffer: true });
 }
 
+/** A temporary folder named with the test run's id (test/machine-state.mjs removes any a test left). */
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `tcpconform-test-${prefix}-`));
+  return fs.mkdtempSync(path.join(os.tmpdir(), `tcpconform-test-${process.env['TCPCONFORM_TEST_RUN'] ?? 'run'}-${prefix}-`));
 }
 
 /** Everything a run with id `run` could have left on the machine. */

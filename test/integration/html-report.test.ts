@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -45,7 +44,7 @@ const SPECS = [
 
 maybe('the HTML report in a browser', () => {
   const out = tempDir('html');
-  const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpconform-test-chromium-'));
+  const userData = tempDir('chromium');
   let run: RunResult;
   let url: string;
   let context: BrowserContext;

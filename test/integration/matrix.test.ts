@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
@@ -135,7 +134,7 @@ describe('tcpconform matrix: bad input', () => {
 });
 
 (noBrowser ? describe.skip : describe)('the HTML grid in a browser', () => {
-  const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpconform-test-chromium-'));
+  const userData = tempDir('chromium');
   let context: BrowserContext;
   let page: Page;
   let url: string;
