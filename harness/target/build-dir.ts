@@ -19,33 +19,44 @@ export interface BuildPlace {
   name: string;
   /** The folder beside the sources in a checkout. */
   checkout: string;
+  /** The folder the user chose (an environment setting), which wins. */
+  chosen?: string | undefined;
   /** Every source file the binaries depend on. */
   sources: readonly string[];
   /** Compiler flags that change the binaries. */
   flags: readonly string[];
-  /** Whether the binaries in a folder are there and newer than every source. */
-  upToDate(dir: string): Promise<boolean>;
+  /** The binaries' file names. */
+  binaries: readonly string[];
 }
 
-/** The newest modification time of the sources. */
-export async function newestSource(sources: readonly string[]): Promise<number> {
-  return Math.max(...(await Promise.all(sources.map(async (f) => (await stat(f)).mtimeMs))));
+/** Where the binaries go, and which of them are missing there or older than a source. */
+export interface BuildPlan {
+  dir: string;
+  stale: string[];
 }
 
-/** Modification time of a file, or undefined when there is none. */
-export async function mtimeOf(file: string): Promise<number | undefined> {
+export async function planBuild(place: BuildPlace, env: NodeJS.ProcessEnv = process.env): Promise<BuildPlan> {
+  const newest = Math.max(...(await Promise.all(place.sources.map(async (f) => (await stat(f)).mtimeMs))));
+  const plan = async (dir: string): Promise<BuildPlan> => {
+    const stale = [];
+    for (const b of place.binaries) if (((await mtimeOf(path.join(dir, b))) ?? -1) < newest) stale.push(b);
+    return { dir, stale };
+  };
+  if (place.chosen) return plan(path.resolve(place.chosen));
+  if (!place.checkout.split(path.sep).includes('node_modules')) {
+    const checkout = await plan(place.checkout);
+    if (checkout.stale.length === 0 || (await mayWrite(place.checkout))) return checkout;
+  }
+  return plan(path.join(await cacheDir(env), `${place.name}-${await fingerprint(place, env)}`));
+}
+
+async function mtimeOf(file: string): Promise<number | undefined> {
   try {
     return (await stat(file)).mtimeMs;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-export async function buildDir(place: BuildPlace, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const installed = place.checkout.split(path.sep).includes('node_modules');
-  if (!installed && ((await place.upToDate(place.checkout)) || (await mayWrite(place.checkout)))) return place.checkout;
-  return path.join(await cacheDir(env), `${place.name}-${await fingerprint(place, env)}`);
 }
 
 /** True when this user may create or replace files in `dir` (or create `dir`). */

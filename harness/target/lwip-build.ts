@@ -1,7 +1,7 @@
 /**
  * Builds the bundled lwIP program (`tcplwip`, targets/lwip/src/) against
  * Debian's liblwip-dev on first use, like the reference programs: into
- * targets/lwip/build/ (or the user's cache, as {@link buildDir} decides),
+ * targets/lwip/build/ (or the user's cache, as {@link planBuild} decides),
  * again only when a source is newer than the binary,
  * through a temporary file and an atomic rename. It shares the reference
  * programs' JSON reader, errno names and protocol messages (message.c).
@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildDir, mtimeOf, newestSource } from './build-dir.js';
+import { planBuild } from './build-dir.js';
 import { compileProgram, findCompiler, MissingToolError, REFERENCE_CFLAGS } from './reference-build.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,25 +42,21 @@ export async function ensureLwipBuilt(opts: { log?: (line: string) => void } = {
 async function build(log: (line: string) => void): Promise<string> {
   const own = (await readdir(SOURCE_DIR)).filter((n) => n.endsWith('.c') || n.endsWith('.h')).map((n) => path.join(SOURCE_DIR, n));
   const shared = SHARED.flatMap((n) => [path.join(SHARED_DIR, n), path.join(SHARED_DIR, n.replace(/\.c$/, '.h'))]);
-  const sources = [...own, ...shared];
-  const newest = await newestSource(sources);
-  const upToDate = async (dir: string) => ((await mtimeOf(path.join(dir, 'tcplwip'))) ?? -1) >= newest;
-  const BUILD_DIR = await buildDir({ name: 'lwip', checkout: CHECKOUT_BUILD_DIR, sources, flags: [...REFERENCE_CFLAGS, ...LINK], upToDate });
-  if (await upToDate(BUILD_DIR)) return BUILD_DIR;
-  const output = path.join(BUILD_DIR, 'tcplwip');
+  const { dir, stale } = await planBuild({ name: 'lwip', checkout: CHECKOUT_BUILD_DIR, sources: [...own, ...shared], flags: [...REFERENCE_CFLAGS, ...LINK], binaries: ['tcplwip'] });
+  if (stale.length === 0) return dir;
   if (!existsSync(path.join(LWIP_INCLUDE, 'lwipopts.h')))
     throw new MissingToolError(
       `the lwIP target needs lwIP's headers and library (${LWIP_INCLUDE}/lwipopts.h is missing): install them with \`apt-get install liblwip-dev\``,
       'liblwip-dev',
     );
   const compiler = await findCompiler();
-  await mkdir(BUILD_DIR, { recursive: true });
+  await mkdir(dir, { recursive: true });
   await compileProgram({
     compiler,
     sources: [...own.filter((f) => f.endsWith('.c')), ...shared.filter((f) => f.endsWith('.c'))],
-    output,
+    output: path.join(dir, 'tcplwip'),
     log,
     extra: [`-I${SHARED_DIR}`, `-I${LWIP_INCLUDE}`, ...LINK],
   });
-  return BUILD_DIR;
+  return dir;
 }

@@ -17,7 +17,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { buildDir, mtimeOf, newestSource } from './build-dir.js';
+import { planBuild, type BuildPlan } from './build-dir.js';
 
 /** A tool the harness needs is not installed; the message says what to install. */
 export class MissingToolError extends Error {
@@ -82,22 +82,15 @@ export async function ensureReferenceBuilt(opts: EnsureOptions = {}): Promise<Re
 async function build(opts: EnsureOptions): Promise<ReferencePrograms> {
   const log = opts.log ?? (() => {});
   const sources = await listSources();
-  const newest = await newestSource(sources);
-  const BUILD_DIR = await referenceBuildDir(sources);
-  const result: ReferencePrograms = {
-    dir: BUILD_DIR,
-    server: path.join(BUILD_DIR, 'tcpref-server'),
-    client: path.join(BUILD_DIR, 'tcpref-client'),
-  };
-  const missing = [];
-  for (const program of PROGRAMS) if (((await mtimeOf(result[program.key])) ?? -1) < newest) missing.push(program);
-  if (missing.length === 0) return result;
+  const { dir, stale } = await referencePlan(sources);
+  const result: ReferencePrograms = { dir, server: path.join(dir, 'tcpref-server'), client: path.join(dir, 'tcpref-client') };
+  if (stale.length === 0) return result;
 
   const compiler = await findCompiler();
-  await mkdir(BUILD_DIR, { recursive: true });
+  await mkdir(dir, { recursive: true });
   const shared = sources.filter((f) => f.endsWith('.c') && !MAINS.has(path.basename(f)));
   await Promise.all(
-    missing.map((program) =>
+    PROGRAMS.filter((program) => stale.includes(program.binary)).map((program) =>
       compileProgram({
         compiler,
         sources: [path.join(SOURCE_DIR, program.main), ...shared],
@@ -114,23 +107,21 @@ async function build(opts: EnsureOptions): Promise<ReferencePrograms> {
  * source checkout builds beside its sources, and an installed package, or a
  * checkout this user may not write, builds into a cache of the user's own
  * (`$XDG_CACHE_HOME/tcpconform`, `~/.cache/tcpconform`, or the user's
- * private state folder when there is no home): see {@link buildDir}.
+ * private state folder when there is no home): see {@link planBuild}.
  */
 export async function referenceBuildDir(sources?: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const fromEnv = env['TCPCONFORM_REFERENCE_BUILD']?.trim();
-  if (fromEnv) return path.resolve(fromEnv);
-  const all = sources ?? (await listSources());
-  const newest = await newestSource(all);
-  return buildDir(
+  return (await referencePlan(sources ?? (await listSources()), env)).dir;
+}
+
+function referencePlan(sources: string[], env: NodeJS.ProcessEnv = process.env): Promise<BuildPlan> {
+  return planBuild(
     {
       name: 'reference',
       checkout: CHECKOUT_BUILD_DIR,
-      sources: all,
+      chosen: env['TCPCONFORM_REFERENCE_BUILD']?.trim(),
+      sources,
       flags: REFERENCE_CFLAGS,
-      upToDate: async (dir) => {
-        for (const program of PROGRAMS) if (((await mtimeOf(path.join(dir, program.binary))) ?? -1) < newest) return false;
-        return true;
-      },
+      binaries: PROGRAMS.map((p) => p.binary),
     },
     env,
   );

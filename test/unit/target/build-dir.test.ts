@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildDir, type BuildPlace } from '../../../harness/target/build-dir.js';
+import { planBuild, type BuildPlace } from '../../../harness/target/build-dir.js';
 
 /** Where bundled programs are built; a checkout another user owns is covered by rootless.test.ts. */
 
@@ -11,15 +11,33 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function place(checkout: string, upToDate = false): BuildPlace {
+/** `built`: the checkout already holds the binary, newer than the source. */
+function place(checkout: string, built = false): BuildPlace {
   const src = path.join(tmp, 'main.c');
   if (!fs.existsSync(src)) fs.writeFileSync(src, 'int main(void) { return 0; }\n');
-  return { name: 'prog', checkout, sources: [src], flags: ['-O2'], upToDate: async () => upToDate };
+  if (built) {
+    fs.mkdirSync(checkout, { recursive: true });
+    fs.writeFileSync(path.join(checkout, 'prog'), '');
+    fs.utimesSync(path.join(checkout, 'prog'), new Date(), new Date(Date.now() + 60_000));
+  }
+  return { name: 'prog', checkout, sources: [src], flags: ['-O2'], binaries: ['prog'] };
 }
+
+const buildDir = async (p: BuildPlace, env: NodeJS.ProcessEnv) => (await planBuild(p, env)).dir;
 
 test('a checkout this user may write builds beside the sources', async () => {
   const checkout = path.join(tmp, 'checkout', 'build');
-  expect(await buildDir(place(checkout), { XDG_CACHE_HOME: path.join(tmp, 'cache') })).toBe(checkout);
+  expect(await planBuild(place(checkout), { XDG_CACHE_HOME: path.join(tmp, 'cache') })).toEqual({ dir: checkout, stale: ['prog'] });
+});
+
+test('a checkout whose binary is newer than every source has nothing to build', async () => {
+  const checkout = path.join(tmp, 'checkout', 'build');
+  expect(await planBuild(place(checkout, true), { XDG_CACHE_HOME: path.join(tmp, 'cache') })).toEqual({ dir: checkout, stale: [] });
+});
+
+test('the folder the user chose wins', async () => {
+  const checkout = path.join(tmp, 'checkout', 'build');
+  expect(await buildDir({ ...place(checkout, true), chosen: path.join(tmp, 'mine') }, {})).toBe(path.join(tmp, 'mine'));
 });
 
 test('an installed package builds into the cache, in a folder named after the sources and the compiler settings', async () => {
