@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { formatIPv6, parseIPv6 } from '../packet/addr.js';
-import { inStateDir, STATE_DIR, tidyStateDir } from './state.js';
+import { inStateDir, subdirOf, tidyStateDir } from './state.js';
 
 /**
  * Names and addresses of everything a run creates. One prefix and the run id
@@ -59,10 +59,6 @@ export function blockAddress4(block: number, host: number): string {
 /** In the canonical form (RFC 5952) the kernel prints, so tracepoint addresses compare as strings. */
 export function blockAddress6(block: number, host: number): string {
   return formatIPv6(parseIPv6(`2001:2::${block.toString(16)}:${host.toString(16)}`)!);
-}
-
-function blockDir(): string {
-  return path.join(STATE_DIR, 'blocks');
 }
 
 interface BlockOwner {
@@ -140,6 +136,6 @@ function lockAgeMs(file: string): number {
 
 /** Releases a block, and the state folders with it when it was the last thing in them (labs made outside a run). */
 export function releaseBlock(block: number): void {
-  fs.rmSync(path.join(blockDir(), String(block)), { force: true });
+  fs.rmSync(path.join(subdirOf('blocks'), String(block)), { force: true });
   tidyStateDir();
 }

@@ -6,10 +6,10 @@ import { isSameProcess, readRunRecord, removeRunRecord } from './runs.js';
 import { isEmpty, NETNS_DIR, runOfProcess, scanResidue, type RunResidue } from './residue.js';
 import { blockOwner, STATE_DIR } from './names.js';
 import { isHostRoot } from './privilege.js';
-import { tidyStateDir } from './state.js';
+import { subdirOf, tidyStateDir } from './state.js';
 
-const runsDir = (r: RunResidue) => path.join(r.stateDir, 'runs');
-const blocksDir = (r: RunResidue) => path.join(r.stateDir, 'blocks');
+const runsDir = (r: RunResidue) => subdirOf('runs', r.stateDir);
+const blocksDir = (r: RunResidue) => subdirOf('blocks', r.stateDir);
 
 /**
  * The reaper: removes what runs whose owner process is gone left behind.

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { blockOwner, PREFIX, STATE_DIR } from './names.js';
 import { isHostRoot, stateDirFor } from './privilege.js';
 import { processStartTime, recordedRuns, RUN_ID } from './runs.js';
+import { subdirOf } from './state.js';
 
 /**
  * Finding what runs left on the machine, without changing anything. Only
@@ -14,7 +15,6 @@ import { processStartTime, recordedRuns, RUN_ID } from './runs.js';
 export const NETNS_DIR = '/run/netns';
 export const TRACEFS_ROOTS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
 /** This user's lock folder (root's: /run/tcpconform/blocks). */
-export const BLOCKS_DIR = path.join(STATE_DIR, 'blocks');
 
 const NAMESPACE = new RegExp(`^${PREFIX}-([0-9a-f]{6})-\\d+-[^/]+$`);
 const INSTANCE = new RegExp(`^${PREFIX}-([0-9a-f]{6})$`);
@@ -136,8 +136,8 @@ export function scanResidue(): Map<string, RunResidue> {
   for (const p of scanProcesses(nsInodes)) of(p.run).processes.push(p.process);
 
   for (const dir of stateDirs()) {
-    const blocksDir = path.join(dir, 'blocks');
-    const runsDir = path.join(dir, 'runs');
+    const blocksDir = subdirOf('blocks', dir);
+    const runsDir = subdirOf('runs', dir);
     const at = (run: string): RunResidue => {
       const r = of(run);
       r.stateDir ||= dir;

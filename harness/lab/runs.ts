@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { STATE_DIR } from './names.js';
-import { inStateDir, tidyStateDir } from './state.js';
+import { inStateDir, subdirOf, tidyStateDir } from './state.js';
 
 /**
  * Run records: `/run/tcpconform/runs/<run>` says which process owns a run,
@@ -11,7 +10,7 @@ import { inStateDir, tidyStateDir } from './state.js';
  * forever (its leftovers never reaped).
  */
 
-export const RUNS_DIR = path.join(STATE_DIR, 'runs');
+export const RUNS_DIR = subdirOf('runs');
 
 /** The exact shape of a run id (`newRunId`): anything else is not ours. */
 export const RUN_ID = /^[0-9a-f]{6}$/;

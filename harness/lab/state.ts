@@ -18,10 +18,15 @@ export const STATE_DIR = stateDir();
 
 export type StateSubdir = 'runs' | 'blocks';
 
+/** `<state>/runs` holds run records, `<state>/blocks` address-block locks. */
+export function subdirOf(sub: StateSubdir, stateDir = STATE_DIR): string {
+  return path.join(stateDir, sub);
+}
+
 /** Makes `<state>/<sub>`; a user's state folder (in the shared temporary folder) is checked to be private first. */
 function makeSubdir(sub: StateSubdir, stateDir: string): string {
   if (!isHostRoot()) ensureUserStateDir(stateDir);
-  const dir = path.join(stateDir, sub);
+  const dir = subdirOf(sub, stateDir);
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   return dir;
 }
@@ -43,16 +48,19 @@ export function inStateDir<T>(sub: StateSubdir, write: (dir: string) => T, state
 }
 
 /**
- * Removes the state folders that are empty, innermost first. rmdir(2)
+ * Removes the state folders that are empty: runs/ first, and nothing more
+ * while it holds a record, since that run tidies when it ends (so a run
+ * releasing its labs does not remove blocks/ under its other labs). rmdir(2)
  * refuses a folder that holds anything, so another run's record or lock is
  * never touched, whatever it is doing at the time.
  */
 export function tidyStateDir(stateDir = STATE_DIR): void {
-  for (const dir of [path.join(stateDir, 'blocks'), path.join(stateDir, 'runs'), stateDir]) {
+  for (const dir of [subdirOf('runs', stateDir), subdirOf('blocks', stateDir), stateDir]) {
     try {
       fs.rmdirSync(dir);
-    } catch {
-      // Not empty (another run, a cache), or gone already.
+    } catch (err) {
+      // Gone already: go on. Not empty (a run, a lock, a cache): what is outside it cannot be empty either.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return;
     }
   }
 }

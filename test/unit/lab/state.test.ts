@@ -45,6 +45,13 @@ test('errors other than a missing folder are not retried', () => {
   expect(calls).toBe(1);
 });
 
+test('while a run is recorded, tidying removes nothing, not even an empty blocks folder its labs use', () => {
+  inStateDir('runs', (dir) => fs.writeFileSync(path.join(dir, 'abc123'), '{}'), state);
+  inStateDir('blocks', () => undefined, state);
+  tidyStateDir(state);
+  expect(fs.readdirSync(state).sort()).toEqual(['blocks', 'runs']);
+});
+
 test('tidying removes empty folders only: another run\'s lock and a cache stay', () => {
   inStateDir('blocks', (dir) => fs.writeFileSync(path.join(dir, '3'), '{}'), state);
   inStateDir('runs', () => undefined, state);
