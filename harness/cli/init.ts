@@ -106,14 +106,8 @@ function targetFile(root: string, argv: string[], name: string): string {
   );
 }
 
-function handshakeSpec(dir: string): string {
-  return `${schemaLine(dir, 'spec.schema.json')}id: starter.server-handshake
-title: The server accepts a connection (three-way handshake)
-refs: ["RFC 9293 §3.5 Figure 6"]
-description: >
-  The harness plays the client segment by segment (a peer endpoint), so
-  only the server role of the target is needed.
-endpoints:
+/** Both starter specs: the harness plays the client (a peer) and opens a connection to the server. */
+const PEER_OPENS = `endpoints:
   p: { role: client, peer: true }
   b: { role: server }
 steps:
@@ -124,7 +118,16 @@ steps:
   - p: { send: { flags: ACK } }
   - b: accept
   - await: { b: ESTABLISHED }
-expect:
+`;
+
+function handshakeSpec(dir: string): string {
+  return `${schemaLine(dir, 'spec.schema.json')}id: starter.server-handshake
+title: The server accepts a connection (three-way handshake)
+refs: ["RFC 9293 §3.5 Figure 6"]
+description: >
+  The harness plays the client segment by segment (a peer endpoint), so
+  only the server role of the target is needed.
+${PEER_OPENS}expect:
   p: [CLOSED, SYN_SENT, ESTABLISHED]
   b: [CLOSED, LISTEN, SYN_RCVD, ESTABLISHED]
 `;
@@ -134,18 +137,7 @@ function closeSpec(dir: string): string {
   return `${schemaLine(dir, 'spec.schema.json')}id: starter.server-close
 title: The client closes first; the server passes CLOSE_WAIT and LAST_ACK
 refs: ["RFC 9293 §3.6 Figure 12"]
-endpoints:
-  p: { role: client, peer: true }
-  b: { role: server }
-steps:
-  - b: listen
-  - await: { b: LISTEN }
-  - p: { send: { flags: SYN } }
-  - p: { expect: { flags: SYN+ACK, ack: 1 } }
-  - p: { send: { flags: ACK } }
-  - b: accept
-  - await: { b: ESTABLISHED }
-  - p: { send: { flags: FIN+ACK } }
+${PEER_OPENS}  - p: { send: { flags: FIN+ACK } }
   - p: { expect: { flags: ACK, ack: 2 } }
   - await: { b: CLOSE_WAIT }
   - b: close

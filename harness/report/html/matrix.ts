@@ -47,7 +47,6 @@ details.cell[open] > .detail { position: absolute; z-index: 2; max-width: 560px;
 .t-error { color: var(--error); } .t-not-applicable { color: var(--na); }
 `;
 
-
 function reactionText(send: string[], states: string[]): string {
   return `${send.join(', ') || 'nothing'}; ${states.length ? states.join(' -> ') : 'same state'}`;
 }
