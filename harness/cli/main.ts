@@ -1,6 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { BUNDLED_SPECS, packageVersion } from '../api/package.js';
 import { formatDiagnostic, type Diagnostic } from '../spec/diagnostic.js';
 import { MAX_CONNECTIONS } from '../load/load.js';
 import { BEHAVIOUR_NAMES } from '../spec/capabilities.js';
@@ -21,18 +20,11 @@ import { SHOW_DEFAULT_RESULTS, showCommand, type ShowFlags } from './show.js';
  * through `io`, so tests drive it in-process; exit codes are in `EXIT`.
  */
 
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const SPECS_DIR = fileURLToPath(new URL('../../specs/', import.meta.url));
-
-export function version(): string {
-  return (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
-
 export async function main(io: Io): Promise<number> {
   let code: number = EXIT.ok;
   const program = new Command('tcpconform')
     .description('Conformance tests for the TCP connection state machine (RFC 9293), run against real TCP stacks')
-    .version(version())
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run tcpconform --help for usage)');
@@ -54,7 +46,7 @@ export async function main(io: Io): Promise<number> {
     .option('--real-timers', "keep the kernel's protocol timers (default: shortened inside the labs, see docs/specs.md)")
     .option('--no-color', 'no colors in console output')
     .action(async (paths: string[], opts: RunFlags) => {
-      code = await runCommand(io, paths.length ? paths : [SPECS_DIR], opts, version());
+      code = await runCommand(io, paths.length ? paths : [BUNDLED_SPECS], opts, packageVersion());
     });
 
   program
@@ -71,7 +63,7 @@ export async function main(io: Io): Promise<number> {
     .option('--diff', 'compare two matrix.json files instead of running')
     .option('--no-color', 'no colors in console output')
     .action(async (files: string[], opts: MatrixFlags) => {
-      code = await matrixCommand(io, files, opts, version());
+      code = await matrixCommand(io, files, opts, packageVersion());
     });
 
   program
@@ -97,7 +89,7 @@ export async function main(io: Io): Promise<number> {
     .option('--json', 'print a JSON array of { id, title, file } (and deviation, with --target)')
     .option('-t, --target <target>', "with --json: mark the specs this target's file documents as deviations")
     .action(async (paths: string[], opts: ListFlags) => {
-      const { specs, diagnostics } = await loadSpecs(paths.length ? paths : [SPECS_DIR], { cwd: io.cwd });
+      const { specs, diagnostics } = await loadSpecs(paths.length ? paths : [BUNDLED_SPECS], { cwd: io.cwd });
       if (printDiagnostics(io, diagnostics)) return void (code = EXIT.badInput);
       const grep = compileGrep(io, opts.grep);
       if (grep === null) return void (code = EXIT.badInput);
@@ -111,7 +103,7 @@ export async function main(io: Io): Promise<number> {
     .description('check spec files: syntax, schema, state names, legal RFC 9293 paths')
     .argument('[paths...]', 'spec files or folders', [])
     .action(async (paths: string[]) => {
-      const { specs, diagnostics, files } = await loadSpecs(paths.length ? paths : [SPECS_DIR], { cwd: io.cwd });
+      const { specs, diagnostics, files } = await loadSpecs(paths.length ? paths : [BUNDLED_SPECS], { cwd: io.cwd });
       if (printDiagnostics(io, diagnostics)) return void (code = EXIT.badInput);
       io.stdout.write(`${specs.length} spec(s) in ${files.length} file(s): valid\n`);
     });

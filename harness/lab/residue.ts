@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { blockOwner, PREFIX, STATE_DIR } from './names.js';
 import { isHostRoot, stateDirFor } from './privilege.js';
+import { TRACEFS_ROOTS } from '../observe/tracefs.js';
 import { processStartTime, recordedRuns, RUN_ID } from './runs.js';
 import { subdirOf } from './state.js';
 
@@ -13,8 +14,6 @@ import { subdirOf } from './state.js';
  */
 
 export const NETNS_DIR = '/run/netns';
-export const TRACEFS_ROOTS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
-/** This user's lock folder (root's: /run/tcpconform/blocks). */
 
 const NAMESPACE = new RegExp(`^${PREFIX}-([0-9a-f]{6})-\\d+-[^/]+$`);
 const INSTANCE = new RegExp(`^${PREFIX}-([0-9a-f]{6})$`);

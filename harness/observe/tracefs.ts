@@ -13,7 +13,7 @@ import type { TraceEvent } from './types.js';
  * tracing) do not steal each other's events.
  */
 
-const TRACEFS_ROOTS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+export const TRACEFS_ROOTS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
 
 export class TracefsUnavailable extends Error {}
 
