@@ -37,7 +37,12 @@ export async function loadSuite(paths: string | string[] = [BUNDLED_SPECS], opts
  * @throws BadInputError
  */
 export async function readTarget(name: string, opts: { cwd?: string } = {}): Promise<ResolvedTarget> {
-  const loaded = await loadTarget(name, opts.cwd ?? process.cwd(), undefined, false);
+  return checkedTarget(name, opts.cwd ?? process.cwd(), undefined, false);
+}
+
+/** A target loaded (and with `build`, its programs built), or BadInputError with its diagnostics. */
+export async function checkedTarget(name: string, cwd: string, log: ((line: string) => void) | undefined, build: boolean): Promise<ResolvedTarget> {
+  const loaded = await loadTarget(name, cwd, log, build);
   if (loaded.diagnostics.length || !loaded.target) throw new BadInputError(loaded.diagnostics);
   return loaded.target;
 }

@@ -10,9 +10,9 @@ import type { RunResult } from '../run/results.js';
 import { runSuite, type Subject } from '../run/suite.js';
 import { fileDiagnostic, type Diagnostic } from '../spec/diagnostic.js';
 import type { Spec } from '../spec/types.js';
-import type { ResolvedTarget } from '../target/definition.js';
+import { userspaceIpProblem, type ResolvedTarget } from '../target/definition.js';
 import { MissingToolError } from '../target/reference-build.js';
-import { loadTarget } from '../target/registry.js';
+import { checkedTarget } from './load.js';
 import { BadInputError, CannotRunError, NeedsUserNamespaceError } from './errors.js';
 import { packageVersion } from './package.js';
 
@@ -113,10 +113,8 @@ export async function prepareTargets(
   const twice = ids.find((id, i) => ids.indexOf(id) !== i);
   if (twice !== undefined) throw new BadInputError([fileDiagnostic(cwd, 'duplicate-target', `target ${twice} is given twice`)]);
   for (const t of declared) {
-    if (t.stack === 'userspace' && (opts.ip ?? 4) !== 4) {
-      const message = `target ${t.id} brings its own TCP/IP stack, attached over a TAP device: the harness relays IPv4 to it only (ARP, no IPv6 neighbour discovery); run it with --ip 4`;
-      throw new BadInputError([fileDiagnostic(t.file, 'userspace-ipv4-only', message)]);
-    }
+    const problem = userspaceIpProblem(t, opts.ip ?? 4, 'run it with --ip 4');
+    if (problem) throw new BadInputError([problem]);
   }
 
   const { tracepoint } = await enterLabMode(opts.log);
@@ -160,12 +158,6 @@ export async function enterLabMode(log?: (line: string) => void): Promise<{ trac
     log?.(ROOTLESS_NOTICE);
   }
   return { tracepoint: mode === 'root' };
-}
-
-async function checkedTarget(name: string, cwd: string, log: ((line: string) => void) | undefined, build: boolean): Promise<ResolvedTarget> {
-  const loaded = await loadTarget(name, cwd, log, build);
-  if (loaded.diagnostics.length || !loaded.target) throw new BadInputError(loaded.diagnostics);
-  return loaded.target;
 }
 
 /**

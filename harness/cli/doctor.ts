@@ -4,11 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOTLESS_NOTICE } from '../lab/preflight.js';
 import { isHostRoot, rootlessProblems, type Problem } from '../lab/privilege.js';
-import { STATE_DIR } from '../lab/names.js';
-import { survey, type RunStatus } from '../lab/reaper.js';
+import { removableByThisUser, survey } from '../lab/reaper.js';
 import { mountedTraceRoots } from '../lab/residue.js';
 import { TRACEFS_ROOTS } from '../observe/tracefs.js';
-import { LWIP_INCLUDE } from '../target/lwip-build.js';
+import { LWIP_INCLUDE, lwipInstalled } from '../target/lwip-build.js';
 import { findCompiler, MissingToolError } from '../target/reference-build.js';
 import { EXIT, type Io } from './io.js';
 import { runState, summarizeResidue } from './residue-text.js';
@@ -33,10 +32,6 @@ const MIN_NODE: [number, number] = [20, 19];
 /** `sock:inet_sock_set_state` appeared in Linux 4.16. */
 const TRACEPOINT = path.join('events', 'sock', 'inet_sock_set_state');
 
-function isRoot(): boolean {
-  return isHostRoot();
-}
-
 function nodeCheck(): Check {
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
@@ -51,7 +46,7 @@ function nodeCheck(): Check {
  * user namespaces; exactly why not otherwise.
  */
 function rootChecks(rootless: Problem[]): Check[] {
-  if (isRoot()) return [{ name: 'root', level: 'ok', detail: 'running as root' }];
+  if (isHostRoot()) return [{ name: 'root', level: 'ok', detail: 'running as root' }];
   if (rootless.length === 0)
     return [
       { name: 'root', level: 'warn', detail: ROOTLESS_NOTICE, fix: 'run as root (e.g. `sudo npx tcpconform run`) for the tracepoint' },
@@ -114,7 +109,7 @@ function tracefsSupported(): boolean {
 }
 
 function tracingChecks(): Check[] {
-  if (!isRoot())
+  if (!isHostRoot())
     return [
       {
         name: 'tracepoint',
@@ -134,7 +129,7 @@ function tracingChecks(): Check[] {
           fix: 'use a kernel built with CONFIG_FTRACE (and CONFIG_TRACING)',
         },
       ];
-    const why = isRoot() ? 'not mounted; `tcpconform run` mounts it' : 'not visible (not mounted, or not readable without root)';
+    const why = isHostRoot() ? 'not mounted; `tcpconform run` mounts it' : 'not visible (not mounted, or not readable without root)';
     return [
       { name: 'tracefs', level: 'ok', detail: `${why} at ${TRACEFS_ROOTS[0]}` },
       {
@@ -159,11 +154,6 @@ function tracingChecks(): Check[] {
       ];
 }
 
-/** Whether this user can remove a run's residue: root can; a user only their own runs without root. */
-function ours(r: RunStatus): boolean {
-  return isRoot() || (r.stateDir === STATE_DIR && !r.namespaces.length && !r.traceInstances.length);
-}
-
 function residueChecks(): Check[] {
   const runs = survey();
   if (runs.length === 0) return [{ name: 'residue', level: 'ok', detail: 'nothing left by earlier runs' }];
@@ -171,21 +161,21 @@ function residueChecks(): Check[] {
     name: 'residue',
     level: r.live ? 'info' : 'warn',
     detail: `run ${r.run} (${runState(r)}): ${summarizeResidue(r)}`,
-    ...(r.live ? {} : { fix: `${ours(r) ? '' : 'sudo '}tcpconform clean (or: tcpconform clean --run ${r.run})` }),
+    ...(r.live ? {} : { fix: `${removableByThisUser(r) ? '' : 'sudo '}tcpconform clean (or: tcpconform clean --run ${r.run})` }),
   }));
-  if (!isRoot()) checks.push({ name: 'residue', level: 'info', detail: 'without root, leftover processes of other users cannot be seen' });
+  if (!isHostRoot()) checks.push({ name: 'residue', level: 'info', detail: 'without root, leftover processes of other users cannot be seen' });
   return checks;
 }
 
 /** Only `--target lwip` needs it: a warning, not a reason the machine is not ready. */
 function lwipCheck(): Check {
-  return fs.existsSync(path.join(LWIP_INCLUDE, 'lwipopts.h'))
+  return lwipInstalled()
     ? { name: 'liblwip-dev', level: 'ok', detail: `lwIP headers in ${LWIP_INCLUDE} (for --target lwip)` }
     : { name: 'liblwip-dev', level: 'warn', detail: 'lwIP is not installed: --target lwip cannot be built', fix: 'apt-get install liblwip-dev' };
 }
 
 export async function doctorChecks(): Promise<Check[]> {
-  const [iproute, compiler, rootless] = await Promise.all([iprouteCheck(), compilerCheck(), isRoot() ? [] : rootlessProblems()]);
+  const [iproute, compiler, rootless] = await Promise.all([iprouteCheck(), compilerCheck(), isHostRoot() ? [] : rootlessProblems()]);
   return [
     ...rootChecks(rootless),
     nodeCheck(),

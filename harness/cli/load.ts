@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { CannotRunError } from '../api/errors.js';
 import { preflight } from '../lab/preflight.js';
 import { newRunId } from '../lab/names.js';
 import { formatSummary, loadPassed, ProgressDisplay, summaryJson } from '../load/display.js';
@@ -53,8 +54,7 @@ export async function loadCommand(io: Io, flags: LoadFlags): Promise<number> {
       fix: 'run as root, e.g. `sudo npx tcpconform load`',
     });
   if (problems.length) {
-    io.stderr.write('tcpconform cannot run here:\n');
-    for (const p of problems) io.stderr.write(`  - ${p.what}\n    fix: ${p.fix}\n`);
+    io.stderr.write(`${new CannotRunError(problems).message}\n`);
     return EXIT.cannotRun;
   }
   if (!server) {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { newRunId } from '../lab/names.js';
+import { newRunFolder } from '../api/run.js';
 import { runMatrix } from '../matrix/run.js';
 import { MATRIX_SCHEMA_ID, MatrixResultSchema, type MatrixResult } from '../matrix/schema.js';
 import { PROFILES, SEGMENT_KINDS, type Profile, type SegmentKind } from '../model/reaction.js';
@@ -12,7 +12,7 @@ import { updateLatest } from '../report/latest.js';
 import { diffMatrices, renderMatrixText } from '../report/matrix-console.js';
 import { MissingToolError } from '../target/reference-build.js';
 import { loadTarget } from '../target/registry.js';
-import { fileDiagnostic } from '../spec/diagnostic.js';
+import { userspaceIpProblem } from '../target/definition.js';
 import { EXIT, type Io } from './io.js';
 import { printDiagnostics } from './main.js';
 import { readyForLabs } from './rootless.js';
@@ -47,10 +47,10 @@ export async function matrixCommand(io: Io, files: string[], flags: MatrixFlags,
 
   const checked = await loadTarget(flags.target, io.cwd, undefined, false);
   if (printDiagnostics(io, checked.diagnostics) || !checked.target) return EXIT.badInput;
-  // A userspace stack is relayed IPv4 only (ARP, no neighbour discovery): every cell would error.
-  if (checked.target.stack === 'userspace' && flags.ip === '6') {
-    const message = `target ${checked.target.id} brings its own TCP/IP stack, attached over a TAP device: the harness relays IPv4 to it only (ARP, no IPv6 neighbour discovery); run the matrix with --ip 4`;
-    printDiagnostics(io, [fileDiagnostic(checked.target.file, 'userspace-ipv4-only', message)]);
+  // Every cell would error.
+  const ipProblem = userspaceIpProblem(checked.target, flags.ip === '6' ? 6 : 4, 'run the matrix with --ip 4');
+  if (ipProblem) {
+    printDiagnostics(io, [ipProblem]);
     return EXIT.badInput;
   }
   const labs = await readyForLabs(io);
@@ -67,10 +67,9 @@ export async function matrixCommand(io: Io, files: string[], flags: MatrixFlags,
   }
   if (printDiagnostics(io, loaded.diagnostics) || !loaded.target) return EXIT.badInput;
 
-  const run = newRunId();
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const { runId: run, name } = newRunFolder();
   const matrixDir = path.resolve(io.cwd, flags.out, 'matrix');
-  const outDir = path.join(matrixDir, `${stamp}-${run}`);
+  const outDir = path.join(matrixDir, name);
   const signal = io.signal ?? new AbortController().signal;
   const tty = io.stderr.isTTY === true;
   const result = await runMatrix({

@@ -58,10 +58,21 @@ export async function readyForLabs(io: Io): Promise<{ exit: number } | { tracepo
   try {
     return await enterLabMode((line) => io.stderr.write(`${line}\n`));
   } catch (err) {
-    if (err instanceof NeedsUserNamespaceError) return { exit: await runInUserNamespace(io) };
-    if (!(err instanceof CannotRunError)) throw err;
-    io.stderr.write('tcpconform cannot run here:\n');
-    for (const p of err.problems) io.stderr.write(`  - ${p.what}\n${p.fix ? `    fix: ${p.fix}\n` : ''}`);
-    return { exit: EXIT.cannotRun };
+    const exit = await machineExit(io, err);
+    if (exit === undefined) throw err;
+    return { exit };
   }
+}
+
+/**
+ * The exit code for an error about the machine, once it is dealt with:
+ * without root, the same command again inside namespaces of its own; a
+ * machine that cannot run labs, the problems and their fixes (exit 3).
+ * Undefined for any other error.
+ */
+export async function machineExit(io: Io, err: unknown): Promise<number | undefined> {
+  if (err instanceof NeedsUserNamespaceError) return runInUserNamespace(io);
+  if (!(err instanceof CannotRunError)) return undefined;
+  io.stderr.write(`${err.message}\n`);
+  return EXIT.cannotRun;
 }

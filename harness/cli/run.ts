@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { BadInputError, CannotRunError, NeedsUserNamespaceError } from '../api/errors.js';
+import { BadInputError } from '../api/errors.js';
 import { DEFAULT_JOBS, newRunFolder, run } from '../api/run.js';
 import { createReporters } from '../report/index.js';
 import { updateLatest } from '../report/latest.js';
@@ -9,7 +9,7 @@ import { adhocClient, adhocServer } from '../target/adhoc.js';
 import { BEHAVIOUR_NAMES } from '../spec/capabilities.js';
 import { EXIT, type Io } from './io.js';
 import { compileGrep, printDiagnostics, type RunFlags } from './main.js';
-import { runInUserNamespace } from './rootless.js';
+import { machineExit } from './rootless.js';
 
 /** `tcpconform run`: load, check the machine, run, report. */
 export async function runCommand(io: Io, paths: string[], flags: RunFlags, version: string): Promise<number> {
@@ -65,13 +65,8 @@ export async function runCommand(io: Io, paths: string[], flags: RunFlags, versi
       printDiagnostics(io, err.diagnostics);
       return EXIT.badInput;
     }
-    // Without root: the same command again, inside namespaces of its own.
-    if (err instanceof NeedsUserNamespaceError) return runInUserNamespace(io);
-    if (err instanceof CannotRunError) {
-      io.stderr.write('tcpconform cannot run here:\n');
-      for (const p of err.problems) io.stderr.write(`  - ${p.what}\n${p.fix ? `    fix: ${p.fix}\n` : ''}`);
-      return EXIT.cannotRun;
-    }
+    const exit = await machineExit(io, err);
+    if (exit !== undefined) return exit;
     const denied = err as NodeJS.ErrnoException;
     if (denied.code === 'EACCES' || denied.code === 'EPERM' || denied.code === 'EROFS') {
       io.stderr.write(

@@ -115,6 +115,15 @@ export interface ReapResult {
   failed: string[];
 }
 
+/**
+ * Whether this user may remove a run's residue: root may; without root only
+ * the user's own runs (its state folder, no namespaces on the machine, no
+ * tracefs instance).
+ */
+export function removableByThisUser(r: RunResidue): boolean {
+  return isHostRoot() || (r.stateDir === STATE_DIR && !r.namespaces.length && !r.traceInstances.length);
+}
+
 /** Removes the residue of every dead run (or only `opts.run`). Live runs are reported and left alone. */
 export async function reap(opts: ReapOptions = {}): Promise<ReapResult[]> {
   const results: ReapResult[] = [];
@@ -123,8 +132,7 @@ export async function reap(opts: ReapOptions = {}): Promise<ReapResult[]> {
     const result: ReapResult = { run: status.run, live: status.live, why: status.why, removed: [], failed: [] };
     results.push(result);
     if (status.live) continue;
-    // Without root only this user's own runs (its state folder, no namespaces on the machine, no tracefs) can be removed.
-    if (!isHostRoot() && (status.stateDir !== STATE_DIR || status.namespaces.length || status.traceInstances.length)) {
+    if (!removableByThisUser(status)) {
       result.failed.push('it is not this user\'s: only root can remove it (`sudo tcpconform clean`)');
       continue;
     }

@@ -439,3 +439,14 @@ class Checker {
     return node.value as T;
   }
 }
+
+/**
+ * A userspace stack is relayed IPv4 only (ARP, no IPv6 neighbour discovery):
+ * the diagnostic for running one over another IP version, else undefined.
+ * `fix` ends the message (the command's own way to ask for IPv4).
+ */
+export function userspaceIpProblem(target: ResolvedTarget, ip: 4 | 6 | 'both', fix: string): Diagnostic | undefined {
+  if (target.stack !== 'userspace' || ip === 4) return undefined;
+  const message = `target ${target.id} brings its own TCP/IP stack, attached over a TAP device: the harness relays IPv4 to it only (ARP, no IPv6 neighbour discovery); ${fix}`;
+  return fileDiagnostic(target.file, 'userspace-ipv4-only', message);
+}

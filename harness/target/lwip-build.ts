@@ -25,6 +25,11 @@ export const LWIP_INCLUDE = '/usr/include/lwip';
 
 const LINK = ['-llwip', '-lpthread'];
 
+/** Whether Debian's liblwip-dev (its headers, which the build needs first) is installed. */
+export function lwipInstalled(): boolean {
+  return existsSync(path.join(LWIP_INCLUDE, 'lwipopts.h'));
+}
+
 let inflight: Promise<string> | undefined;
 
 /**
@@ -44,7 +49,7 @@ async function build(log: (line: string) => void): Promise<string> {
   const shared = SHARED.flatMap((n) => [path.join(SHARED_DIR, n), path.join(SHARED_DIR, n.replace(/\.c$/, '.h'))]);
   const { dir, stale } = await planBuild({ name: 'lwip', checkout: CHECKOUT_BUILD_DIR, sources: [...own, ...shared], flags: [...REFERENCE_CFLAGS, ...LINK], binaries: ['tcplwip'] });
   if (stale.length === 0) return dir;
-  if (!existsSync(path.join(LWIP_INCLUDE, 'lwipopts.h')))
+  if (!lwipInstalled())
     throw new MissingToolError(
       `the lwIP target needs lwIP's headers and library (${LWIP_INCLUDE}/lwipopts.h is missing): install them with \`apt-get install liblwip-dev\``,
       'liblwip-dev',
