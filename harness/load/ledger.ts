@@ -68,7 +68,8 @@ export interface LedgerCheck {
 }
 
 export class Ledger {
-  private readonly open = new Map<number, Lifecycle>();
+  /** Each port's latest lifecycle (a port used again starts a new one). */
+  private readonly latest = new Map<number, Lifecycle>();
   private readonly all: Lifecycle[] = [];
   /** Connections that started (CLOSED -> SYN_SENT fires before the source port is chosen, so it is counted, not attributed). */
   connects = 0;
@@ -100,11 +101,11 @@ export class Ledger {
   }
 
   private record(side: Side, port: number, e: TraceEvent): void {
-    let lc = this.open.get(port);
+    let lc = this.latest.get(port);
     // A port used again after its earlier connection ended on this side: a new lifecycle.
     if (!lc || (lc[side] && lc[side].path.at(-1) === 'CLOSE' && isFirst(side, e.oldstate))) {
       lc = { port, closed: false };
-      this.open.set(port, lc);
+      this.latest.set(port, lc);
       this.all.push(lc);
     }
     let end = lc[side];
@@ -145,14 +146,12 @@ export class Ledger {
     }
     // Request sockets (SYN_RCVD) fire no tracepoint event: a connection only sock_diag shows.
     for (const port of serverLeft.keys()) {
-      if (!this.open.has(port)) {
+      if (!this.latest.has(port)) {
         const lc: Lifecycle = { port, closed: false };
-        this.open.set(port, lc);
+        this.latest.set(port, lc);
         this.all.push(lc);
       }
     }
-    const last = new Map<number, Lifecycle>();
-    for (const lc of this.all) last.set(lc.port, lc);
 
     const result: LedgerCheck = {
       expected,
@@ -166,7 +165,7 @@ export class Ledger {
       examples: [],
     };
     for (const lc of this.all) {
-      const isLast = last.get(lc.port) === lc;
+      const isLast = this.latest.get(lc.port) === lc;
       const view: LifecycleView = {
         port: lc.port,
         client: statesOf('client', lc.client, isLast ? clientLeft.get(lc.port) : undefined),

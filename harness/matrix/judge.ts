@@ -7,18 +7,13 @@ import { matchTimeline } from '../run/verdict.js';
 import type { Cell } from './cell.js';
 import { PEER, TARGET } from './prefix.js';
 import type { MatrixCell } from './schema.js';
-import { deviationsFor } from '../target/deviations.js';
+import { deviationsFor, type Deviation } from '../target/deviations.js';
 
 /**
  * Judges one cell from its spec result: the segments the target sent after
  * the segment under test against the oracle's templates, and its states
  * against the prefix plus the oracle's path.
  */
-
-export interface Deviation {
-  specs: string[];
-  reason: string;
-}
 
 /** SYN, FIN, RST and ACK only: PSH and the others say nothing about the reaction. */
 export function coreFlags(flags: string): string {

@@ -17,8 +17,6 @@ export interface Prefix {
   state: State;
   /** The role the target plays; the peer plays the other. */
   role: 'client' | 'server';
-  /** Control operations the target must offer. */
-  ops: string[];
   steps: Step[];
   /** The target's states from the start, ending with `state`. */
   states: State[];
@@ -41,19 +39,19 @@ const expectSeg = (segment: SegmentTemplate): Step => act(PEER, { op: 'expect-se
 const awaitState = (state: State): Step => ({ kind: 'await', states: { [TARGET]: state }, pos });
 
 function extend(base: Prefix, state: State, steps: Step[], more: Partial<Prefix>): Prefix {
-  return { ...base, ...more, state, steps: [...base.steps, ...steps, awaitState(state)], states: [...base.states, state], ops: [...new Set([...base.ops, ...(more.ops ?? [])])] };
+  return { ...base, ...more, state, steps: [...base.steps, ...steps, awaitState(state)], states: [...base.states, state] };
 }
 
 function build(): Record<State, Prefix> {
-  const closed: Prefix = { state: 'CLOSED', role: 'server', ops: [], steps: [], states: ['CLOSED'], peerSends: 0 };
-  const listen = extend(closed, 'LISTEN', [t({ op: 'listen' })], { ops: ['listen'] });
+  const closed: Prefix = { state: 'CLOSED', role: 'server', steps: [], states: ['CLOSED'], peerSends: 0 };
+  const listen = extend(closed, 'LISTEN', [t({ op: 'listen' })], {});
   const synRcvd = extend(listen, 'SYN_RCVD', [send({ flags: ['SYN'] }), expectSeg({ flags: ['SYN', 'ACK'], ack: 1 })], { rcvNxt: 1, sndNxt: 1, peerSends: 1 });
-  const established = extend(synRcvd, 'ESTABLISHED', [send({ flags: ['ACK'] }), t({ op: 'accept' })], { ops: ['accept'], peerSends: 2 });
+  const established = extend(synRcvd, 'ESTABLISHED', [send({ flags: ['ACK'] }), t({ op: 'accept' })], { peerSends: 2 });
   const closeWait = extend(established, 'CLOSE_WAIT', [send({ flags: ['FIN', 'ACK'] }), expectSeg({ flags: ['ACK'], ack: 2 })], { rcvNxt: 2, peerSends: 3 });
-  const lastAck = extend(closeWait, 'LAST_ACK', [t({ op: 'close' }), expectSeg({ flags: ['FIN', 'ACK'], seq: 1 })], { ops: ['close'], sndNxt: 2 });
+  const lastAck = extend(closeWait, 'LAST_ACK', [t({ op: 'close' }), expectSeg({ flags: ['FIN', 'ACK'], seq: 1 })], { sndNxt: 2 });
   // shutdown(SHUT_WR) rather than close: the socket stays a full one with an
   // application behind it (a closed FIN_WAIT_2 becomes a timewait socket on Linux).
-  const finWait1 = extend(established, 'FIN_WAIT_1', [t({ op: 'shutdown', how: 'write' }), expectSeg({ flags: ['FIN', 'ACK'], seq: 1 })], { ops: ['shutdown'], sndNxt: 2 });
+  const finWait1 = extend(established, 'FIN_WAIT_1', [t({ op: 'shutdown', how: 'write' }), expectSeg({ flags: ['FIN', 'ACK'], seq: 1 })], { sndNxt: 2 });
   const finWait2 = extend(finWait1, 'FIN_WAIT_2', [send({ flags: ['ACK'] })], { peerSends: 3 });
   // The peer's FIN acknowledges the SYN only, not the target's FIN: a simultaneous close.
   const closing = extend(finWait1, 'CLOSING', [send({ flags: ['FIN', 'ACK'], ack: 1 }), expectSeg({ flags: ['ACK'], ack: 2 })], { rcvNxt: 2, peerSends: 3 });
@@ -61,7 +59,6 @@ function build(): Record<State, Prefix> {
   const synSent: Prefix = {
     state: 'SYN_SENT',
     role: 'client',
-    ops: ['connect'],
     steps: [t({ op: 'connect' }), expectSeg({ flags: ['SYN'], seq: 0 }), awaitState('SYN_SENT')],
     states: ['CLOSED', 'SYN_SENT'],
     sndNxt: 1,

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { cells as allCells, type Profile, type SegmentKind } from '../model/reaction.js';
 import type { State } from '../model/states.js';
 import type { Reporter } from '../report/reporter.js';
+import { countVerdicts } from '../report/format.js';
 import { DEFAULT_TIMEOUTS } from '../run/executor.js';
 import { runSuite } from '../run/suite.js';
 import type { ResolvedTarget } from '../target/definition.js';
@@ -83,8 +84,7 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
         durationMs: 0,
       });
   }
-  const totals: Record<string, number> = {};
-  for (const c of judged) totals[c.verdict] = (totals[c.verdict] ?? 0) + 1;
+  const totals = Object.fromEntries(countVerdicts(judged));
   return {
     tool: { name: 'tcpconform', version: o.version },
     kind: 'matrix',

@@ -74,9 +74,6 @@ export function kindFlags(kind: SegmentKind): KindFlags {
   return { syn: has('SYN'), ack: has('ACK') || data, fin: has('FIN'), rst: has('RST'), data };
 }
 
-/** The states whose TCB has a receive window (RFC 9293 §3.10.7.4). */
-export const WINDOWED: readonly State[] = ['SYN_RCVD', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT'];
-
 /** The positions worth a cell for a state and kind. */
 export function positionsFor(state: State, kind: SegmentKind): Position[] {
   const f = kindFlags(kind);
@@ -234,6 +231,8 @@ function windowed(state: State, f: KindFlags, position: Position, profile: Profi
     acked = true;
     cites.push(RFC.fin);
     if (now === 'ESTABLISHED') enter('CLOSE_WAIT', RFC.finToCloseWait);
+    // Our FIN not acknowledged (by this segment's ACK either): a simultaneous close.
+    else if (now === 'FIN_WAIT_1') enter('CLOSING', RFC.finFinWait1);
     else if (now === 'FIN_WAIT_2') enter('TIME_WAIT', RFC.finFinWait2);
     else if (now === 'TIME_WAIT') cites.push(RFC.finTimeWait);
     else cites.push(RFC.finRemain);

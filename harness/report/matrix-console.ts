@@ -52,11 +52,16 @@ export function renderMatrixText(m: MatrixResult, opts: { color: boolean; detail
   return lines.join('\n') + '\n';
 }
 
+/** A reaction in words: the segments sent, then the states passed through. */
+export function reactionText(send: readonly string[], states: readonly string[]): string {
+  return `${send.join(', ') || 'nothing'}; ${states.length ? states.join(' -> ') : 'same state'}`;
+}
+
 function cellLines(c: MatrixCell, paint: (v: VerdictName, s: string) => string): string[] {
   const out = [`${paint(c.verdict, c.verdict.padEnd(10))} ${c.id}`];
   if (c.sent) out.push(`    sent      ${c.sent}`);
-  out.push(`    expected  ${c.expected.send.join(', ') || 'nothing'}; ${c.expected.states.length ? c.expected.states.join(' -> ') : 'same state'}  (${c.expected.rule})`);
-  if (c.observed) out.push(`    observed  ${c.observed.send.join(', ') || 'nothing'}; ${c.observed.states.length ? c.observed.states.join(' -> ') : 'same state'}`);
+  out.push(`    expected  ${reactionText(c.expected.send, c.expected.states)}  (${c.expected.rule})`);
+  if (c.observed) out.push(`    observed  ${reactionText(c.observed.send, c.observed.states)}`);
   if (c.reason && c.verdict !== 'fail') out.push(`    reason    ${c.reason}`);
   return out;
 }
@@ -68,7 +73,7 @@ export function diffMatrices(a: MatrixResult, b: MatrixResult): string {
   let n = 0;
   const seen = new Set<string>();
   const reaction = (c: MatrixCell | undefined): string =>
-    !c ? 'absent' : c.observed ? `${c.observed.send.join(', ') || 'nothing'}; ${c.observed.states.join(' -> ') || 'same state'}` : c.reason ?? '';
+    !c ? 'absent' : c.observed ? reactionText(c.observed.send, c.observed.states) : (c.reason ?? '');
   for (const ca of a.cells) {
     seen.add(ca.id);
     const cb = byId.get(ca.id);

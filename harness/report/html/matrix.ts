@@ -3,6 +3,7 @@ import { SEGMENT_KINDS } from '../../model/reaction.js';
 import { STATES } from '../../model/states.js';
 import { esc } from './escape.js';
 import { pageHead } from './head.js';
+import { reactionText } from '../matrix-console.js';
 
 /**
  * `matrix.html`: the grid as one offline page. States down, segment kinds
@@ -46,10 +47,6 @@ details.cell[open] > .detail { position: absolute; z-index: 2; max-width: 560px;
 .t-pass { color: var(--pass); } .t-fail { color: var(--fail); } .t-deviation { color: var(--deviation); }
 .t-error { color: var(--error); } .t-not-applicable { color: var(--na); }
 `;
-
-function reactionText(send: string[], states: string[]): string {
-  return `${send.join(', ') || 'nothing'}; ${states.length ? states.join(' -> ') : 'same state'}`;
-}
 
 function cellHtml(c: MatrixCell): string {
   const title = [
