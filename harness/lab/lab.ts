@@ -3,7 +3,7 @@ import type { Micros } from '../observe/types.js';
 import { sysClose, sysCloseAsync } from '../sys/libc.js';
 import type { Reactor } from '../sys/reactor.js';
 import { monoNow } from './clock.js';
-import { addNamespace, createTap, deleteNamespace, insideNamespace, ipBatch, openPacketSocket, openSysctls, openTun, writeSysctlFiles, writeSysctls } from './netns.js';
+import { addNamespace, createTap, deleteNamespace, insideNamespace, ipBatch, openPacketSocket, openSysctls, openTun, writeSysctlFiles } from './netns.js';
 import { blockAddress4, blockAddress6, claimBlock, namespaceName, releaseBlock, tapName, tunName } from './names.js';
 import { Relay } from './relay.js';
 
@@ -117,7 +117,11 @@ export class Lab {
         }),
       );
       // Settings first: a device copies the namespace's `default` ones when it is created.
-      for (const s of real) sysctls.push(insideNamespace(s.ns, () => openSysctls({ ...BASE_SYSCTLS[opts.family], ...opts.sysctls })));
+      // A userspace stack's namespace keeps its own kernel off the wire: no forwarding.
+      for (const s of real) {
+        const own = opts.userspace?.includes(s.name) ? USERSPACE_SYSCTLS : {};
+        sysctls.push(insideNamespace(s.ns, () => openSysctls({ ...BASE_SYSCTLS[opts.family], ...opts.sysctls, ...own })));
+      }
       sysctlsWritten = true;
       await Promise.all(sysctls.map(writeSysctlFiles));
       const endpoints: LabEndpoint[] = specs.map((s) => {
@@ -125,8 +129,7 @@ export class Lab {
         const entry = made.find((m) => m.ns === s.ns)!;
         if (opts.userspace?.includes(s.name)) {
           const fd = insideNamespace(s.ns, () => {
-            // The namespace's own kernel stays off this wire: no address, no forwarding.
-            writeSysctls(USERSPACE_SYSCTLS);
+            // The namespace's own kernel stays off this wire: no address (and no forwarding, above).
             createTap(tap);
             const fd = openPacketSocket(tap);
             entry.fd = fd;

@@ -192,9 +192,3 @@ export async function writeSysctlFiles(opened: { fd: number; key: string; value:
   if (failed) throw failed.reason;
 }
 
-/** Writes sysctls of the current thread's namespace (call inside `insideNamespace`). */
-export function writeSysctls(values: Record<string, string | number>): void {
-  for (const [key, value] of Object.entries(values)) {
-    fs.writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, String(value));
-  }
-}

@@ -239,8 +239,7 @@ export class Relay {
     const answer = answerArp(frame, RELAY_MAC);
     if (answer) {
       try {
-        fs.writeSync(port.fd, answer);
-        this.framesWritten.set(port.endpoint, (this.framesWritten.get(port.endpoint) ?? 0) + 1);
+        this.writeFrame(port, answer);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'EAGAIN' && code !== 'ENETDOWN' && code !== 'ENXIO' && code !== 'ENOBUFS') throw err;
@@ -254,19 +253,23 @@ export class Relay {
   }
 
   /** An IP packet framed for a TAP endpoint: to the stack's address once known, broadcast before. */
-  private frame(port: RelayPort, ip: Buffer): Buffer {
+  private frame(port: RelayPort, ip: Buffer): Uint8Array {
     const type = ip[0]! >> 4 === 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
-    return Buffer.from(encodeEthernet({ dst: this.stackMacs.get(port.endpoint) ?? BROADCAST_MAC, src: RELAY_MAC, type, payload: ip }));
+    return encodeEthernet({ dst: this.stackMacs.get(port.endpoint) ?? BROADCAST_MAC, src: RELAY_MAC, type, payload: ip });
+  }
+
+  /** Writes one frame to a TAP endpoint, counted. */
+  private writeFrame(port: RelayPort, frame: Uint8Array): void {
+    fs.writeSync(port.fd, frame);
+    this.framesWritten.set(port.endpoint, (this.framesWritten.get(port.endpoint) ?? 0) + 1);
   }
 
   private deliver(packet: WirePacket): void {
     const to = this.ports.get(packet.to);
     if (!to) return;
     try {
-      if (to.fd >= 0 && to.link === 'ethernet') {
-        fs.writeSync(to.fd, this.frame(to, packet.data));
-        this.framesWritten.set(to.endpoint, (this.framesWritten.get(to.endpoint) ?? 0) + 1);
-      } else if (to.fd >= 0) fs.writeSync(to.fd, packet.data);
+      if (to.fd >= 0 && to.link === 'ethernet') this.writeFrame(to, this.frame(to, packet.data));
+      else if (to.fd >= 0) fs.writeSync(to.fd, packet.data);
       packet.delivered = monoNow();
       if (to.fd < 0) this.peerSink?.(packet);
       if (packet.seg) this.tracker.delivered(packet.from, packet.seg);

@@ -130,12 +130,12 @@ function timeline(e: EndpointContext, events: TraceEvent[], snaps: SockDiagSnaps
 // Addresses
 
 /** `::ffff:198.18.0.1` (a v4-mapped address, as AF_INET6 sockets show it) is 198.18.0.1. */
-function norm(addr: string): string {
+export function norm(addr: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
   return mapped?.[1] ?? addr.toLowerCase();
 }
 
-function isWildcard(addr: string): boolean {
+export function isWildcard(addr: string): boolean {
   const a = norm(addr);
   return a === '0.0.0.0' || a === '::' || a === '*';
 }
@@ -456,17 +456,11 @@ function timewaitGone(drafts: Draft[], c: Context): void {
  */
 function ssStates(drafts: Draft[], c: Context): void {
   const { e, f } = c;
-  const isListener = (s: SockDiagSocket) =>
-    e.role === 'server' &&
-    s.state === 'LISTEN' &&
-    s.local.port === e.port &&
-    s.peer.port === 0 &&
-    (norm(s.local.addr) === norm(e.addr) || isWildcard(s.local.addr));
   const isConn = (s: SockDiagSocket) => f.tuple !== undefined && isSocket(s, f.tuple);
   for (const snap of c.snaps) {
     const listening = !snap.sockets.some((s) => isConn(s) || isRequest(e, s));
     for (const s of snap.sockets) {
-      const sock = isConn(s) ? 'conn' : listening && isListener(s) ? 'listener' : undefined;
+      const sock = isConn(s) ? 'conn' : listening && isListener(e, s) ? 'listener' : undefined;
       const state = fromLinux(s.state);
       if (!sock || !state) continue;
       // ss read the socket table somewhere between its start (t) and the
@@ -482,8 +476,19 @@ function ssStates(drafts: Draft[], c: Context): void {
   }
 }
 
+/** The listening socket of server endpoint E (its address, or the wildcard). */
+export function isListener(e: EndpointContext, s: SockDiagSocket): boolean {
+  return (
+    e.role === 'server' &&
+    s.state === 'LISTEN' &&
+    s.local.port === e.port &&
+    s.peer.port === 0 &&
+    (norm(s.local.addr) === norm(e.addr) || isWildcard(s.local.addr))
+  );
+}
+
 /** Whether a state held over [start, end) and a reading somewhere in [t, tEnd] can have met. */
-function overlaps(start: Micros, end: Micros, t: Micros, tEnd: Micros = t): boolean {
+export function overlaps(start: Micros, end: Micros, t: Micros, tEnd: Micros = t): boolean {
   return start <= tEnd + SNAPSHOT_SLACK_US && t - SNAPSHOT_SLACK_US < end;
 }
 

@@ -1,5 +1,6 @@
 import { fromLinux, type State } from '../model/states.js';
-import type { EndpointContext, Micros, ObservedState, SockDiagSnapshot, SockDiagSocket, Timeline } from './types.js';
+import { isListener, isWildcard, norm, overlaps, SNAPSHOT_SLACK_US } from './fusion.js';
+import type { EndpointContext, ObservedState, SockDiagSnapshot, SockDiagSocket, Timeline } from './types.js';
 
 /**
  * Fusion without the kernel tracepoint (a run without root): an endpoint's
@@ -32,9 +33,6 @@ export interface WireFusionInput {
   snapshots: SockDiagSnapshot[];
 }
 
-/** How far a snapshot's `t` may be from when `ss` read the table (as in fusion.ts). */
-const SLACK_US: Micros = 20_000;
-
 export function fuseWithoutTracepoint(input: WireFusionInput): Record<string, Timeline> {
   const out: Record<string, Timeline> = {};
   for (const e of input.endpoints) {
@@ -50,30 +48,10 @@ export function fuseWithoutTracepoint(input: WireFusionInput): Record<string, Ti
 
 type Entry = ObservedState & { notes: string[] };
 
-/** v4-mapped addresses compare as IPv4 (as in fusion.ts). */
-function normAddr(addr: string): string {
-  return /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr)?.[1] ?? addr.toLowerCase();
-}
-
-function isWildcardAddr(addr: string): boolean {
-  const a = normAddr(addr);
-  return a === '0.0.0.0' || a === '::' || a === '*';
-}
-
 /** A socket of endpoint E's connection: its client socket, or the server's request or child. */
 function isConn(e: EndpointContext, s: SockDiagSocket): boolean {
-  if (e.role === 'client') return normAddr(s.local.addr) === normAddr(e.addr) && s.peer.port === e.port;
-  return s.local.port === e.port && s.peer.port !== 0 && (normAddr(s.local.addr) === normAddr(e.addr) || isWildcardAddr(s.local.addr));
-}
-
-function isListener(e: EndpointContext, s: SockDiagSocket): boolean {
-  return (
-    e.role === 'server' &&
-    s.state === 'LISTEN' &&
-    s.local.port === e.port &&
-    s.peer.port === 0 &&
-    (normAddr(s.local.addr) === normAddr(e.addr) || isWildcardAddr(s.local.addr))
-  );
+  if (e.role === 'client') return norm(s.local.addr) === norm(e.addr) && s.peer.port === e.port;
+  return s.local.port === e.port && s.peer.port !== 0 && (norm(s.local.addr) === norm(e.addr) || isWildcard(s.local.addr));
 }
 
 function connState(e: EndpointContext, snap: SockDiagSnapshot): State | undefined {
@@ -95,7 +73,7 @@ function rstIgnored(e: EndpointContext, entries: Entry[], snaps: SockDiagSnapsho
 function gone(e: EndpointContext, entries: Entry[], snaps: SockDiagSnapshot[]): void {
   const last = entries.at(-1);
   if (!last || last.state === 'CLOSED' || last.state === 'LISTEN') return;
-  const seenAt = snaps.filter((s) => s.t >= last.t - SLACK_US && connState(e, s) === last.state).at(-1);
+  const seenAt = snaps.filter((s) => s.t >= last.t - SNAPSHOT_SLACK_US && connState(e, s) === last.state).at(-1);
   if (!seenAt) return;
   const missing = snaps.find((s) => s.t > seenAt.t && !s.sockets.some((x) => isConn(e, x)));
   if (!missing) return;
@@ -114,7 +92,7 @@ function confirm(e: EndpointContext, entries: Entry[], snaps: SockDiagSnapshot[]
     if (entry.sources.includes('sock_diag')) return;
     const end = entries[i + 1]?.t ?? Infinity;
     const seen = snaps.some((snap) => {
-      if (snap.t - SLACK_US >= end || (snap.tEnd ?? snap.t) + SLACK_US < entry.t) return false;
+      if (!overlaps(entry.t, end, snap.t, snap.tEnd)) return false;
       if (entry.state === 'LISTEN') return !snap.sockets.some((x) => isConn(e, x)) && snap.sockets.some((x) => isListener(e, x));
       return connState(e, snap) === entry.state;
     });

@@ -94,14 +94,7 @@ export class Peer {
     while (this.consumed >= this.inbox.length) {
       const left = deadline - Date.now();
       if (left <= 0) throw new PeerMismatch(`${this.o.name} expected ${this.describeWant(t)} within ${withinMs} ms and got nothing\n${this.history()}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.waiter = undefined;
+      await this.nextSegment(left);
     }
     const got = this.inbox[this.consumed++]!;
     const diffs = this.compare(t, got.seg);
@@ -119,16 +112,7 @@ export class Peer {
   async quiet(ms: number, segments = 0, withinMs = 0): Promise<void> {
     const want = this.inboxAtSend + segments;
     const until = Date.now() + withinMs;
-    while (this.inbox.length < want && Date.now() < until) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, until - Date.now());
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.waiter = undefined;
-    }
+    while (this.inbox.length < want && Date.now() < until) await this.nextSegment(until - Date.now());
     const deadline = Date.now() + 4 * ms;
     for (;;) {
       const seen = this.inbox.length;
@@ -137,6 +121,18 @@ export class Peer {
       await new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, left)));
       if (this.inbox.length === seen) return;
     }
+  }
+
+  /** Resolves when the next segment arrives, or after `ms`. */
+  private async nextSegment(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.waiter = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.waiter = undefined;
   }
 
   private compare(t: SegmentTemplate, seg: Segment): string[] {
