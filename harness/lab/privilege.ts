@@ -20,20 +20,25 @@ export const ROOTLESS_ENV = 'TCPCONFORM_ROOTLESS';
 /** The `unshare` flags of the rootless re-execution (util-linux). */
 export const UNSHARE_FLAGS = ['--user', '--map-root-user', '--mount', '--net'];
 
+let cachedUidMap: [number, number, number][] | undefined;
+
 /**
  * The process's uid map: in the initial user namespace the identity over all
- * 2^32 ids, in ours `0 <uid> 1`.
+ * 2^32 ids, in ours `0 <uid> 1`. Read once: a Node process never changes its
+ * user namespace (unshare(CLONE_NEWUSER) needs a single-threaded caller).
  */
 function uidMap(): [number, number, number][] {
+  if (cachedUidMap) return cachedUidMap;
   try {
-    return fs
+    cachedUidMap = fs
       .readFileSync('/proc/self/uid_map', 'utf8')
       .trim()
       .split('\n')
       .map((l) => l.trim().split(/\s+/).map(Number) as [number, number, number]);
   } catch {
-    return [[0, 0, 4294967295]];
+    cachedUidMap = [[0, 0, 4294967295]];
   }
+  return cachedUidMap;
 }
 
 function inInitialUserNamespace(): boolean {
@@ -69,7 +74,7 @@ export function stateDirFor(uid: number): string {
 }
 
 export function stateDir(): string {
-  return isHostRoot() ? stateDirFor(0) : stateDirFor(hostUid());
+  return stateDirFor(hostUid());
 }
 
 /**

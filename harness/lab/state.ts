@@ -16,9 +16,10 @@ import { ensureUserStateDir, isHostRoot, stateDir } from './privilege.js';
  */
 export const STATE_DIR = stateDir();
 
-export type StateSubdir = 'runs' | 'blocks';
+/** Run records, address-block locks, and (for a user without a home) built programs. */
+export type StateSubdir = 'runs' | 'blocks' | 'cache';
 
-/** `<state>/runs` holds run records, `<state>/blocks` address-block locks. */
+/** `<state>/runs`, `<state>/blocks` or `<state>/cache`. */
 export function subdirOf(sub: StateSubdir, stateDir = STATE_DIR): string {
   return path.join(stateDir, sub);
 }

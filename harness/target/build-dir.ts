@@ -12,7 +12,7 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureUserStateDir, isHostRoot, stateDir } from '../lab/privilege.js';
+import { inStateDir } from '../lab/state.js';
 
 export interface BuildPlace {
   /** Short name of the cache folder, e.g. `reference`. */
@@ -82,9 +82,7 @@ async function cacheDir(env: NodeJS.ProcessEnv): Promise<string> {
   if (xdg) return path.join(path.resolve(xdg), 'tcpconform');
   const home = os.homedir();
   if (home && (await exists(home)) && (await mayWrite(path.join(home, '.cache')))) return path.join(home, '.cache', 'tcpconform');
-  const state = stateDir();
-  if (!isHostRoot()) ensureUserStateDir(state);
-  return path.join(state, 'cache');
+  return inStateDir('cache', (dir) => dir);
 }
 
 async function exists(p: string): Promise<boolean> {
