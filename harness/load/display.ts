@@ -38,10 +38,15 @@ export class ProgressDisplay {
   }
 }
 
+/** Lifecycles observed per second of load (0 when nothing was checked). */
+function lifecyclesPerSecond(r: LoadResult): number {
+  return r.check && r.loadMs > 0 ? (r.check.observed / r.loadMs) * 1000 : 0;
+}
+
 export function formatSummary(r: LoadResult, opts: { connections: number; concurrency: number }): string {
   const lines: string[] = [];
   const c = r.check;
-  const rate = c && r.loadMs > 0 ? (c.observed / r.loadMs) * 1000 : 0;
+  const rate = lifecyclesPerSecond(r);
   lines.push(
     `${opts.connections} lifecycles against ${r.server}, ${opts.concurrency} at once (run ${r.run}): ` +
       (c ? `checked in ${fmtSeconds(r.loadMs)} (${Math.round(rate)}/s; ${fmtSeconds(r.totalMs)} with set-up and teardown)` : 'not checked'),
@@ -98,7 +103,7 @@ export function summaryJson(r: LoadResult, opts: { connections: number; concurre
       connections: opts.connections,
       concurrency: opts.concurrency,
       ...c,
-      lifecyclesPerSecond: r.check && r.loadMs > 0 ? Math.round((r.check.observed / r.loadMs) * 1000) : 0,
+      lifecyclesPerSecond: Math.round(lifecyclesPerSecond(r)),
       setupMs: Math.round(r.setupMs),
       loadMs: Math.round(r.loadMs),
       totalMs: Math.round(r.totalMs),

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { Lab } from '../lab/lab.js';
 import { traceInstanceName } from '../lab/names.js';
@@ -9,7 +8,7 @@ import { Reactor } from '../sys/reactor.js';
 import type { ResolvedTarget } from '../target/definition.js';
 import { TargetProcess } from '../target/process.js';
 import { Ledger, type LedgerCheck } from './ledger.js';
-import { PlainServer } from './plain-server.js';
+import { PlainServer, spawnInNamespace, STDERR_TAIL } from './plain-server.js';
 import type { ServerCommand } from './server-command.js';
 import { ServerDriver } from './server-driver.js';
 
@@ -173,7 +172,6 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       opts.signal.removeEventListener('abort', stopGenerator);
     }
     opts.signal.throwIfAborted();
-    trace.drain();
     progress();
     result.loadMs = performance.now() - l0;
     if (trace.lost) {
@@ -213,10 +211,10 @@ interface GeneratorAccount {
 }
 
 function startGenerator(ns: string, addr: string, port: number, opts: LoadOptions) {
-  const child = execa(
-    'ip',
-    ['netns', 'exec', ns, process.execPath, GENERATOR, addr, String(port), String(opts.connections), String(opts.concurrency), String(opts.bytes), String(opts.lifecycleTimeoutMs)],
-    { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, forceKillAfterDelay: false, env: { TCPCONFORM_RUN: opts.run } },
+  const child = spawnInNamespace(
+    ns,
+    [process.execPath, GENERATOR, addr, String(port), String(opts.connections), String(opts.concurrency), String(opts.bytes), String(opts.lifecycleTimeoutMs)],
+    opts.run,
   );
   const state = { started: 0 };
   let last: (GeneratorAccount & { done?: boolean }) | undefined;
@@ -238,7 +236,7 @@ function startGenerator(ns: string, addr: string, port: number, opts: LoadOption
     }
   });
   child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4096)));
+  child.stderr?.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-STDERR_TAIL)));
   const done = child.then((r) => {
     if (!last) throw Object.assign(new Error(`the load generator ${r.signal ? `was killed by ${r.signal}` : `exited with status ${r.exitCode}`}`), { stderr });
     return last;

@@ -7,7 +7,8 @@ import { execa } from 'execa';
  * ended with SIGTERM, then SIGKILL.
  */
 
-const STDERR_TAIL = 4096;
+/** Characters of stderr kept for messages. */
+export const STDERR_TAIL = 4096;
 const KILL_AFTER_MS = 1000;
 
 export class PlainServer {
@@ -16,7 +17,7 @@ export class PlainServer {
   readonly exited: Promise<void>;
   private stopping: Promise<void> | undefined;
 
-  private constructor(private readonly child: ReturnType<typeof spawn>) {
+  private constructor(private readonly child: ReturnType<typeof spawnInNamespace>) {
     child.stdout?.resume();
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => (this.stderrBuf = (this.stderrBuf + chunk).slice(-STDERR_TAIL)));
@@ -31,7 +32,7 @@ export class PlainServer {
   }
 
   static start(ns: string, argv: string[], run: string): PlainServer {
-    return new PlainServer(spawn(ns, argv, run));
+    return new PlainServer(spawnInNamespace(ns, argv, run));
   }
 
   /** How the process ended, once it has. */
@@ -55,7 +56,8 @@ export class PlainServer {
   }
 }
 
-function spawn(ns: string, argv: string[], run: string) {
+/** A program in a lab namespace, its output piped unbuffered, marked with the run for the reaper. */
+export function spawnInNamespace(ns: string, argv: string[], run: string) {
   return execa('ip', ['netns', 'exec', ns, ...argv], {
     stdin: 'ignore',
     stdout: 'pipe',
