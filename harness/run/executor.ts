@@ -252,6 +252,10 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     return { ...o, verdict: 'deviation', reason: `${documented.join('; ')} (observed: ${o.reason ?? ''})` };
   };
 
+  /** `skipped` when every endpoint in question has a reason only the tracepoint could judge (peers have none). */
+  const skippedIfAll = (why: (string | undefined)[]): Outcome | undefined =>
+    why.every((w) => w !== undefined) ? outcome('skipped', `needs the kernel tracepoint (root): ${why.join('; ')}`) : undefined;
+
   const plugins = new LabPlugins(spec, ctx, lab, contexts);
   timing.labMs = lap();
   try {
@@ -304,8 +308,8 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     const timelines = obs.timelines();
     const failed = names.filter((n) => !matchTimeline(spec.expect[n] ?? [], timelines[n] ?? []).ok);
     if (failed.length && !ctx.trace) {
-      const why = failed.map((n) => (peerNames.has(n) ? undefined : needsTracepoint(n, spec.expect[n] ?? [], timelines[n] ?? [])));
-      if (why.every((w) => w !== undefined)) return outcome('skipped', `needs the kernel tracepoint (root): ${why.join('; ')}`);
+      const skipped = skippedIfAll(failed.map((n) => (peerNames.has(n) ? undefined : needsTracepoint(n, spec.expect[n] ?? [], timelines[n] ?? []))));
+      if (skipped) return skipped;
     }
     if (failed.length) return judged(outcome('fail', `observed states differ from expected for ${failed.join(', ')}`));
     const timerFaults = names.flatMap((n) =>
@@ -320,8 +324,8 @@ export async function executeSpec(spec: Spec, ctx: ExecuteContext): Promise<Outc
     await plugins.end();
     if (err instanceof AwaitTimeout && !ctx.trace && err.pending.length) {
       const timelines = obs.timelines();
-      const why = err.pending.map(([n, state]) => (peerNames.has(n) ? undefined : awaitNeedsTracepoint(n, state, timelines[n] ?? [])));
-      if (why.every((w) => w !== undefined)) return outcome('skipped', `needs the kernel tracepoint (root): ${why.join('; ')}`);
+      const skipped = skippedIfAll(err.pending.map(([n, state]) => (peerNames.has(n) ? undefined : awaitNeedsTracepoint(n, state, timelines[n] ?? []))));
+      if (skipped) return skipped;
     }
     if (err instanceof AwaitTimeout || err instanceof PeerMismatch) return judged(outcome('fail', err.message));
     const stderr: Record<string, string> = {};

@@ -18,6 +18,18 @@ export const ONE_SEGMENT_SHORTCUTS: readonly { from: State; via: State; to: Stat
   { from: 'FIN_WAIT_1', via: 'FIN_WAIT_2', to: 'TIME_WAIT', segment: 'one FIN+ACK that acknowledged its FIN' },
 ];
 
+type Shortcut = (typeof ONE_SEGMENT_SHORTCUTS)[number];
+
+/** A shortcut through `via` (and meeting `also`) that the wire saw the endpoint take, if any. */
+function shortcutThrough(via: State, observed: Timeline, also: (c: Shortcut) => boolean = () => true): Shortcut | undefined {
+  const states = observed.map((o) => o.state);
+  return ONE_SEGMENT_SHORTCUTS.find((c) => c.via === via && also(c) && states.some((s, i) => s === c.from && states[i + 1] === c.to));
+}
+
+function unseen(endpoint: string, what: 'expected' | 'awaited', cut: Shortcut): string {
+  return `${endpoint}: the ${what} ${cut.via} between ${cut.from} and ${cut.to} lasted at most ${cut.segment} (the wire went ${cut.from} -> ${cut.to}); only the kernel tracepoint sees such a state`;
+}
+
 /**
  * Why `expected` cannot be judged on `observed` without the tracepoint, or
  * undefined when it can (then a mismatch is a real `fail`). Only when the
@@ -25,12 +37,10 @@ export const ONE_SEGMENT_SHORTCUTS: readonly { from: State; via: State; to: Stat
  * matches exactly.
  */
 export function needsTracepoint(endpoint: string, expected: readonly State[], observed: Timeline): string | undefined {
-  const states = observed.map((o) => o.state);
-  const tookShortcut = (from: State, to: State) => states.some((s, i) => s === from && states[i + 1] === to);
   const unjudged: string[] = [];
   const rest = expected.filter((s, i) => {
-    const cut = ONE_SEGMENT_SHORTCUTS.find((c) => c.via === s && expected[i - 1] === c.from && expected[i + 1] === c.to && tookShortcut(c.from, c.to));
-    if (cut) unjudged.push(`${endpoint}: the expected ${cut.via} between ${cut.from} and ${cut.to} lasted at most ${cut.segment} (the wire went ${cut.from} -> ${cut.to}); only the kernel tracepoint sees such a state`);
+    const cut = shortcutThrough(s, observed, (c) => expected[i - 1] === c.from && expected[i + 1] === c.to);
+    if (cut) unjudged.push(unseen(endpoint, 'expected', cut));
     return !cut;
   });
   if (unjudged.length === 0 || !matchTimeline(rest, observed).ok) return undefined;
@@ -43,9 +53,6 @@ export function needsTracepoint(endpoint: string, expected: readonly State[], ob
  * endpoint take. Undefined otherwise (the timeout is then a real `fail`).
  */
 export function awaitNeedsTracepoint(endpoint: string, state: State, observed: Timeline): string | undefined {
-  const states = observed.map((o) => o.state);
-  const cut = ONE_SEGMENT_SHORTCUTS.find((c) => c.via === state && states.some((s, i) => s === c.from && states[i + 1] === c.to));
-  return cut
-    ? `${endpoint}: the awaited ${cut.via} between ${cut.from} and ${cut.to} lasted at most ${cut.segment} (the wire went ${cut.from} -> ${cut.to}); only the kernel tracepoint sees such a state`
-    : undefined;
+  const cut = shortcutThrough(state, observed);
+  return cut ? unseen(endpoint, 'awaited', cut) : undefined;
 }
