@@ -87,14 +87,19 @@ export function insideNamespace<T>(ns: string, fn: () => T): T {
   }
 }
 
+/** A `struct ifreq` naming `ifname`, with `flags` (ifr_flags) where given. */
+function ifreq(ifname: string, flags?: number): Buffer {
+  const ifr = Buffer.alloc(40);
+  ifr.write(ifname, 0, 15, 'ascii');
+  if (flags !== undefined) ifr.writeUInt16LE(flags, 16);
+  return ifr;
+}
+
 /** Creates a TUN device (IP packets, no packet-info header); returns its non-blocking fd. */
 export function openTun(ifname: string): number {
   const fd = sysOpen('/dev/net/tun', O_RDWR | O_NONBLOCK | O_CLOEXEC);
   try {
-    const ifr = Buffer.alloc(40); // struct ifreq
-    ifr.write(ifname, 0, 15, 'ascii');
-    ifr.writeUInt16LE(IFF_TUN | IFF_NO_PI, 16);
-    sysIoctl(fd, TUNSETIFF, ifr, `TUNSETIFF ${ifname}`);
+    sysIoctl(fd, TUNSETIFF, ifreq(ifname, IFF_TUN | IFF_NO_PI), `TUNSETIFF ${ifname}`);
     return fd;
   } catch (err) {
     sysClose(fd);
@@ -112,10 +117,7 @@ export function openTun(ifname: string): number {
 export function createTap(ifname: string): void {
   const fd = sysOpen('/dev/net/tun', O_RDWR | O_CLOEXEC);
   try {
-    const ifr = Buffer.alloc(40);
-    ifr.write(ifname, 0, 15, 'ascii');
-    ifr.writeUInt16LE(IFF_TAP | IFF_NO_PI, 16);
-    sysIoctl(fd, TUNSETIFF, ifr, `TUNSETIFF ${ifname}`);
+    sysIoctl(fd, TUNSETIFF, ifreq(ifname, IFF_TAP | IFF_NO_PI), `TUNSETIFF ${ifname}`);
     sysIoctl(fd, TUNSETPERSIST, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]), `TUNSETPERSIST ${ifname}`);
   } finally {
     sysClose(fd);
@@ -132,8 +134,7 @@ export function openPacketSocket(ifname: string): number {
   const proto = ((ETH_P_ALL & 0xff) << 8) | (ETH_P_ALL >> 8); // htons
   const fd = sysSocket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
   try {
-    const ifr = Buffer.alloc(40);
-    ifr.write(ifname, 0, 15, 'ascii');
+    const ifr = ifreq(ifname);
     sysIoctl(fd, SIOCGIFINDEX, ifr, `SIOCGIFINDEX ${ifname}`);
     const ifindex = ifr.readInt32LE(16);
     const sll = Buffer.alloc(20); // struct sockaddr_ll
