@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Kills real runs with SIGKILL at random moments, then runs `tcpconform
-// clean`, and counts what each killed run left before and after the clean.
+// clean` (or, with --by-next-run, a new run, which removes what dead runs
+// left before it starts), and counts what each killed run left before and
+// after.
 // SIGKILL is the one ending a run cannot clean up after itself, so this is
 // what the reaper is for; the figure that must always be 0 is "after clean".
 //
-//   node scripts/residue-soak.mjs [count=100] [--min-ms 0] [--max-ms 800] [--quiet] [-- run args...]
+//   node scripts/residue-soak.mjs [count=100] [--min-ms 0] [--max-ms 800] [--by-next-run] [--quiet] [-- run args...]
 //
 // The delay is counted from the spawn; the run creates its first lab about
 // half a second later, so a window such as --min-ms 500 --max-ms 2500 kills
@@ -24,7 +26,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BIN = path.join(ROOT, 'bin/tcpconform.js');
 
 function parseArgs(argv) {
-  const opts = { count: 100, minMs: 0, maxMs: 800, quiet: false, runArgs: [] };
+  const opts = { count: 100, minMs: 0, maxMs: 800, quiet: false, byNextRun: false, runArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') {
@@ -33,6 +35,7 @@ function parseArgs(argv) {
     } else if (a === '--max-ms') opts.maxMs = Number(argv[++i]);
     else if (a === '--min-ms') opts.minMs = Number(argv[++i]);
     else if (a === '--quiet') opts.quiet = true;
+    else if (a === '--by-next-run') opts.byNextRun = true;
     else if (/^\d+$/.test(a)) opts.count = Number(a);
     else throw new Error(`unknown argument ${a}`);
   }
@@ -50,7 +53,7 @@ function residueOf(run) {
     processes: r?.processes.length ?? 0,
     namespaces: r?.namespaces.length ?? 0,
     instances: r?.traceInstances.length ?? 0,
-    blocks: r?.blocks.length ?? 0,
+    blocks: r ? r.blocks.length + r.lockTemps.length : 0,
     records: r ? (r.record ? 1 : 0) + r.recordTemps.length : 0,
   };
 }
@@ -64,9 +67,9 @@ function runIdIn(out) {
   return dir?.slice(-6);
 }
 
-function exec(args) {
+function exec(args, env = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -90,7 +93,9 @@ async function killOnce(opts) {
     const fresh = [...scanResidue().keys()].filter((r) => !before.has(r));
     if (!run && fresh.length === 1) run = fresh[0];
     const afterKill = residueOf(run);
-    const clean = await exec(run ? ['clean', '--run', run] : ['clean']);
+    const clean = opts.byNextRun
+      ? await exec(['run', '--out', out, '--no-color', 'specs/handshake/three-way.yaml'], { TCPCONFORM_NO_REAP: '0' })
+      : await exec(run ? ['clean', '--run', run] : ['clean']);
     const afterClean = residueOf(run);
     return { delay, run, ended, afterKill, afterClean, clean };
   } finally {
@@ -104,9 +109,11 @@ async function main() {
     console.error('residue-soak: needs root (it runs real labs)');
     process.exit(3);
   }
+  const remover = opts.byNextRun ? 'the next run' : 'clean';
   let leftAfterKill = 0;
   let itemsAfterKill = 0;
   let leftAfterClean = 0;
+  let failedRemovers = 0;
   let withoutRun = 0;
   const sum = { processes: 0, namespaces: 0, instances: 0, blocks: 0, records: 0 };
   for (let i = 1; i <= opts.count; i++) {
@@ -116,21 +123,22 @@ async function main() {
     itemsAfterKill += total(r.afterKill);
     for (const k of Object.keys(sum)) sum[k] += r.afterKill[k];
     if (total(r.afterClean)) leftAfterClean++;
+    if (r.clean.code !== 0) failedRemovers++;
     const endedHow = r.ended.signal ?? `exit ${r.ended.code}`;
     if (!opts.quiet || total(r.afterClean) || r.clean.code !== 0)
       console.log(
         `${String(i).padStart(4)} kill@${String(r.delay).padStart(3)}ms run=${r.run ?? '------'} (${endedHow})` +
-          `  after kill: ${show(r.afterKill)}  after clean: ${show(r.afterClean)}${r.clean.code !== 0 ? `  clean exit ${r.clean.code}: ${r.clean.output.trim()}` : ''}`,
+          `  after kill: ${show(r.afterKill)}  after ${remover}: ${show(r.afterClean)}${r.clean.code !== 0 ? `  ${remover} exit ${r.clean.code}: ${r.clean.output.trim()}` : ''}`,
       );
   }
   // The state folder goes with the last run or clean once it is empty (unless another run holds it).
   const stateLeft = fs.existsSync(STATE_DIR);
   console.log(
     `\n${opts.count} kills (${opts.minMs}-${opts.maxMs} ms after spawn): ${withoutRun} before the run had an id; ` +
-      `${leftAfterKill} left residue (${itemsAfterKill} items: ${show(sum)}); ${leftAfterClean} still had residue after clean; ` +
+      `${leftAfterKill} left residue (${itemsAfterKill} items: ${show(sum)}); ${leftAfterClean} still had residue after ${remover}; ` +
       `state folder ${STATE_DIR} ${stateLeft ? 'still there' : 'gone'}`,
   );
-  process.exit(leftAfterClean ? 1 : 0);
+  process.exit(leftAfterClean || failedRemovers ? 1 : 0);
 }
 
 await main();

@@ -7,7 +7,11 @@
 // 2. The tests' own temporary folders (tempDir in test/integration/helpers.ts)
 //    carry this test run's id; those a filtered run left (jest skips the
 //    afterAll hooks of blocks with no test to run) are removed.
-// 3. Tests that run tcpconform as user `nobody` make that user's state
+// 3. Runs do not remove what dead runs left when they start
+//    (TCPCONFORM_NO_REAP=1): the reaper's tests make such residue by hand,
+//    and a run in another suite would remove it under them.
+//    test/integration/reaper.test.ts switches it on where it tests it.
+// 4. Tests that run tcpconform as user `nobody` make that user's state
 //    folder (`tcpconform-<uid>` in the temporary folder, where runs without
 //    root keep their records, locks and a build cache). It is removed again
 //    if the tests made it and no run is recorded in it.
@@ -28,6 +32,17 @@ const list = (dir, prefix) => {
   }
 };
 
+/** `dir` and what is in it, as paths, a few levels down: to say what a left folder holds. */
+function tree(dir, depth = 3) {
+  let names;
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [dir];
+  }
+  return [dir, ...(depth > 0 ? names.flatMap((n) => tree(path.join(dir, n), depth - 1)) : names.map((n) => path.join(dir, n)))];
+}
+
 /** Everything on the machine whose name says it is the harness's. */
 function harnessItems() {
   return [
@@ -42,6 +57,7 @@ function harnessItems() {
 export async function setup() {
   // Set before jest starts its workers, which inherit it.
   process.env.TCPCONFORM_TEST_RUN ??= randomBytes(3).toString('hex');
+  process.env.TCPCONFORM_NO_REAP = '1';
   globalThis[BEFORE] = new Set(harnessItems());
   globalThis[USER_STATE_EXISTED] = fs.existsSync(USER_STATE);
 }
@@ -53,7 +69,9 @@ export async function teardown() {
   }
   const ours = `tcpconform-test-${process.env.TCPCONFORM_TEST_RUN}-`;
   for (const dir of list(os.tmpdir(), ours)) fs.rmSync(dir, { recursive: true, force: true });
-  const left = harnessItems().filter((p) => !globalThis[BEFORE].has(p));
+  const left = harnessItems()
+    .filter((p) => !globalThis[BEFORE].has(p))
+    .flatMap((p) => (p === '/run/tcpconform' ? tree(p) : [p]));
   if (left.length)
     throw new Error(
       `the tests left on the machine (unless a tcpconform run outside the tests is still going):\n  ${left.join('\n  ')}\n` +

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { preflight, ROOTLESS_NOTICE } from '../lab/preflight.js';
 import { prepareRootlessMounts } from '../lab/privilege.js';
 import { newRunId } from '../lab/names.js';
+import { reapAtStart } from '../lab/reaper.js';
 import { ReporterMultiplexer } from '../report/multiplexer.js';
 import type { Reporter } from '../report/reporter.js';
 import type { Timeouts } from '../run/executor.js';
@@ -138,8 +139,9 @@ export async function prepareTargets(
 
 /**
  * The machine check every run that builds labs makes first, and the set-up a
- * run without root needs inside its user namespace (a private /run/netns).
- * Says whether the kernel tracepoint can observe the labs.
+ * run without root needs inside its user namespace (a private /run/netns);
+ * then what dead runs left is removed (`reapAtStart`). Says whether the
+ * kernel tracepoint can observe the labs.
  *
  * @throws CannotRunError (NeedsUserNamespaceError outside that namespace)
  */
@@ -157,6 +159,7 @@ export async function enterLabMode(log?: (line: string) => void): Promise<{ trac
     }
     log?.(ROOTLESS_NOTICE);
   }
+  await reapAtStart(log ?? (() => {}));
   return { tracepoint: mode === 'root' };
 }
 

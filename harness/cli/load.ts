@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { CannotRunError } from '../api/errors.js';
 import { preflight } from '../lab/preflight.js';
+import { reapAtStart } from '../lab/reaper.js';
 import { newRunId } from '../lab/names.js';
 import { formatSummary, loadPassed, ProgressDisplay, summaryJson } from '../load/display.js';
 import { runLoad, type LoadServer } from '../load/load.js';
@@ -57,6 +58,7 @@ export async function loadCommand(io: Io, flags: LoadFlags): Promise<number> {
     io.stderr.write(`${new CannotRunError(problems).message}\n`);
     return EXIT.cannotRun;
   }
+  await reapAtStart((line) => io.stderr.write(line + '\n'));
   if (!server) {
     try {
       const loaded = await loadTarget(flags.target ?? 'reference', io.cwd, (line) => io.stderr.write(line + '\n'));

@@ -7,7 +7,7 @@ export function summarizeResidue(r: RunStatus): string {
   count(r.processes.length, 'process', 'processes');
   count(r.namespaces.length, 'namespace');
   count(r.traceInstances.length, 'tracefs instance');
-  count(r.blocks.length, 'address-block lock');
+  count(r.blocks.length + r.lockTemps.length, 'address-block lock');
   count(r.targetDirs.length, 'target folder');
   count((r.record ? 1 : 0) + r.recordTemps.length, 'run record');
   return parts.join(', ');

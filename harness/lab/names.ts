@@ -86,30 +86,41 @@ export function blockOwner(file: string): BlockOwner | undefined {
 }
 
 /**
- * Claims a free address block with an O_EXCL lock file. A lock whose owner
- * process is gone is stale and taken over.
+ * Claims a free address block with a lock file naming its owner. A lock whose
+ * owner process is gone is stale and taken over.
  */
 export function claimBlock(run: string): number {
   return inStateDir('blocks', (dir) => claimBlockIn(dir, run));
 }
 
+/**
+ * The lock is written whole aside (`<run>.<pid>.tmp`) and then linked to the
+ * block's name: link(2) fails if the name exists, as O_EXCL would, and a lock
+ * is never seen half-written. A process killed in between leaves only the
+ * aside file, which names its run and PID for the reaper.
+ */
 function claimBlockIn(dir: string, run: string): number {
   const start = crypto.randomInt(BLOCK_COUNT);
-  const body = JSON.stringify({ pid: process.pid, run } satisfies BlockOwner);
-  for (let i = 0; i < BLOCK_COUNT; i++) {
-    const block = (start + i) % BLOCK_COUNT;
-    const file = path.join(dir, String(block));
-    try {
-      fs.writeFileSync(file, body, { flag: 'wx' });
-      return block;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (lockIsStale(file)) {
-        fs.rmSync(file, { force: true });
-        i--; // retry the same block
-        continue;
+  const aside = path.join(dir, `${run}.${process.pid}.tmp`);
+  fs.writeFileSync(aside, JSON.stringify({ pid: process.pid, run } satisfies BlockOwner));
+  try {
+    for (let i = 0; i < BLOCK_COUNT; i++) {
+      const block = (start + i) % BLOCK_COUNT;
+      const file = path.join(dir, String(block));
+      try {
+        fs.linkSync(aside, file);
+        return block;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if (lockIsStale(file)) {
+          fs.rmSync(file, { force: true });
+          i--; // retry the same block
+          continue;
+        }
       }
     }
+  } finally {
+    fs.rmSync(aside, { force: true });
   }
   throw new Error('no free address block in 198.18.0.0/15: too many labs at once');
 }
@@ -118,8 +129,9 @@ const UNFILLED_LOCK_MS = 10_000;
 
 /**
  * Whether a block's lock may be taken over: its owner process is gone, or
- * it names no owner because its writer was killed between creating and
- * filling it (O_EXCL, then write) and it is older than any claim can take.
+ * it names no owner (a lock written by an older version, which created the
+ * file and then filled it, and was killed in between) and it is older than
+ * any claim can take.
  */
 export function lockIsStale(file: string): boolean {
   const owner = blockOwner(file);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { removeInstance } from '../observe/tracefs.js';
 import { isSameProcess, readRunRecord, removeRunRecord } from './runs.js';
-import { isEmpty, NETNS_DIR, runOfProcess, scanResidue, type RunResidue } from './residue.js';
+import { isEmpty, NETNS_DIR, runOfProcess, scanResidue, stateDirs, type RunResidue } from './residue.js';
 import { blockOwner, STATE_DIR } from './names.js';
 import { isHostRoot } from './privilege.js';
 import { subdirOf, tidyStateDir } from './state.js';
@@ -103,6 +103,8 @@ export interface ReapOptions {
   run?: string;
   /** How long to wait for killed processes to be gone (ms). */
   killWaitMs?: number;
+  /** Pass over, without a word, the dead runs only root may remove (a user's run at start). */
+  mineOnly?: boolean;
 }
 
 export interface ReapResult {
@@ -129,6 +131,7 @@ export async function reap(opts: ReapOptions = {}): Promise<ReapResult[]> {
   const results: ReapResult[] = [];
   for (const status of survey()) {
     if (opts.run !== undefined && status.run !== opts.run) continue;
+    if (opts.mineOnly && !status.live && !removableByThisUser(status)) continue;
     const result: ReapResult = { run: status.run, live: status.live, why: status.why, removed: [], failed: [] };
     results.push(result);
     if (status.live) continue;
@@ -152,7 +155,35 @@ export async function reap(opts: ReapOptions = {}): Promise<ReapResult[]> {
     }
     await reapRun(again, result, opts.killWaitMs ?? 3000);
   }
+  // State folders left empty (a run killed between making one and writing
+  // in it has no residue to name it): rmdir(2) removes them only if empty.
+  if (!opts.dryRun) for (const dir of stateDirs()) tidyStateDir(dir);
   return results;
+}
+
+/** Set to 1, a run leaves dead runs' residue to `tcpconform clean` instead of removing it at start. */
+export const NO_REAP_ENV = 'TCPCONFORM_NO_REAP';
+
+/**
+ * What every run does before it builds a lab: removes what dead runs left,
+ * as `tcpconform clean` would, so that the residue of a run killed with
+ * SIGKILL goes with the next run. Says what it removed in one line a run;
+ * what it cannot remove is said too, and never stops the run.
+ */
+export async function reapAtStart(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (env[NO_REAP_ENV] === '1') return;
+  let results: ReapResult[];
+  try {
+    results = await reap({ mineOnly: true });
+  } catch (err) {
+    log(`warning: could not look for what dead runs left: ${(err as Error).message}; \`tcpconform doctor\` shows it`);
+    return;
+  }
+  for (const r of results) {
+    if (r.live) continue;
+    if (r.removed.length) log(`removed what dead run ${r.run} left (${r.why}): ${r.removed.length} item(s)`);
+    for (const line of r.failed) log(`warning: could not remove what dead run ${r.run} left: ${line}`);
+  }
 }
 
 function describe(r: RunResidue): string[] {
@@ -161,6 +192,7 @@ function describe(r: RunResidue): string[] {
     ...r.namespaces.map((n) => `namespace ${n}`),
     ...r.traceInstances.map((d) => `tracefs instance ${d}`),
     ...r.blocks.map((b) => `address-block lock ${path.join(blocksDir(r), b.block)}`),
+    ...r.lockTemps.map((t) => `address-block lock ${path.join(blocksDir(r), t)}`),
     ...(r.record ? [`run record ${path.join(runsDir(r), r.run)}`] : []),
     ...r.recordTemps.map((t) => `run record ${path.join(runsDir(r), t)}`),
     ...r.targetDirs.map((d) => `target folder ${d}`),
@@ -215,6 +247,7 @@ async function reapRun(r: RunResidue, out: ReapResult, killWaitMs: number): Prom
       fs.rmSync(file, { force: true });
     });
   }
+  for (const t of r.lockTemps) await attempt(`address-block lock ${path.join(blocksDir(r), t)}`, () => fs.rmSync(path.join(blocksDir(r), t), { force: true }));
   for (const t of r.recordTemps) await attempt(`run record ${path.join(runsDir(r), t)}`, () => fs.rmSync(path.join(runsDir(r), t), { force: true }));
   if (r.record) await attempt(`run record ${path.join(runsDir(r), r.run)}`, () => removeRunRecord(r.run, runsDir(r)));
   if (r.stateDir) tidyStateDir(r.stateDir);

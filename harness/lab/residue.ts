@@ -17,8 +17,12 @@ export const NETNS_DIR = '/run/netns';
 
 const NAMESPACE = new RegExp(`^${PREFIX}-([0-9a-f]{6})-\\d+-[^/]+$`);
 const INSTANCE = new RegExp(`^${PREFIX}-([0-9a-f]{6})$`);
-/** A run record written aside before its rename (`registerRun`), left by a crash between the two. */
-const RECORD_TEMP = /^([0-9a-f]{6})\.(\d+)\.tmp$/;
+/**
+ * A run record or a block lock written aside before it takes its name
+ * (`registerRun`, `claimBlock`), left by a crash between the two:
+ * `<run>.<pid>.tmp`.
+ */
+const ASIDE = /^([0-9a-f]{6})\.(\d+)\.tmp$/;
 /** A target process's own folder (names.ts targetDirPrefix plus mkdtemp's six characters). */
 const TARGET_DIR = new RegExp(`^${PREFIX}-([0-9a-f]{6})-[a-z][a-z0-9_]*-[A-Za-z0-9]{6}$`);
 
@@ -49,8 +53,10 @@ export interface RunResidue {
   blocks: { block: string; pid: number }[];
   /** Whether a run record exists (runs.ts). */
   record: boolean;
-  /** Leftover temporary run-record files. */
+  /** Run records left aside (names in `<stateDir>/runs`). */
   recordTemps: string[];
+  /** Block locks left aside (names in `<stateDir>/blocks`). */
+  lockTemps: string[];
   /** Absolute paths of target processes' own folders ({tmp}) left in the temporary directory. */
   targetDirs: string[];
 }
@@ -69,7 +75,7 @@ export function mountedTraceRoots(): string[] {
 }
 
 function emptyResidue(run: string): RunResidue {
-  return { run, stateDir: '', namespaces: [], traceInstances: [], processes: [], blocks: [], record: false, recordTemps: [], targetDirs: [] };
+  return { run, stateDir: '', namespaces: [], traceInstances: [], processes: [], blocks: [], record: false, recordTemps: [], lockTemps: [], targetDirs: [] };
 }
 
 /**
@@ -148,10 +154,15 @@ export function scanResidue(): Map<string, RunResidue> {
       if (owner && RUN_ID.test(owner.run)) at(owner.run).blocks.push({ block, pid: owner.pid });
     }
     for (const run of recordedRuns(runsDir)) at(run).record = true;
-    for (const name of list(runsDir)) {
-      const m = RECORD_TEMP.exec(name);
-      if (m && processStartTime(Number(m[2])) === undefined) at(m[1]!).recordTemps.push(name);
-    }
+    // Only a writer that is gone leaves one: a live writer removes its own.
+    const aside = (folder: string, into: (r: RunResidue) => string[]) => {
+      for (const name of list(folder)) {
+        const m = ASIDE.exec(name);
+        if (m && processStartTime(Number(m[2])) === undefined) into(at(m[1]!)).push(name);
+      }
+    };
+    aside(runsDir, (r) => r.recordTemps);
+    aside(blocksDir, (r) => r.lockTemps);
   }
   for (const name of list(os.tmpdir())) {
     const m = TARGET_DIR.exec(name);
@@ -232,6 +243,6 @@ function commandOf(pid: number): string {
 /** True when nothing is left: the figure the reaper and its tests aim at. */
 export function isEmpty(r: RunResidue): boolean {
   return (
-    !r.namespaces.length && !r.traceInstances.length && !r.processes.length && !r.blocks.length && !r.record && !r.recordTemps.length && !r.targetDirs.length
+    !r.namespaces.length && !r.traceInstances.length && !r.processes.length && !r.blocks.length && !r.record && !r.recordTemps.length && !r.lockTemps.length && !r.targetDirs.length
   );
 }

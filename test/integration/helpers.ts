@@ -29,6 +29,26 @@ export function startTcpconform(args: string[], cwd = ROOT): ResultPromise<{ rej
   return execa(process.execPath, [BIN, ...args], { cwd, reject: false, stdin: 'ignore', buffer: true });
 }
 
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` every 10 ms until it gives a value, or `ms` have passed (then undefined). */
+export async function until<T>(fn: () => T | undefined, ms: number): Promise<T | undefined> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined || Date.now() > deadline) return v;
+    await sleep(10);
+  }
+}
+
+/** The run id from the report folder `<stamp>-<run>` in `out`, once the run has made it. */
+export function runIdIn(out: string): string | undefined {
+  return fs
+    .readdirSync(out)
+    .find((n) => /^\d{8}-\d{6}-[0-9a-f]{6}$/.test(n))
+    ?.slice(-6);
+}
+
 /** A temporary folder named with the test run's id (test/machine-state.mjs removes any a test left). */
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `tcpconform-test-${process.env['TCPCONFORM_TEST_RUN'] ?? 'run'}-${prefix}-`));

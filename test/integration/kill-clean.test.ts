@@ -1,33 +1,15 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { survey } from '../../harness/lab/reaper.js';
 import { RUNS_DIR } from '../../harness/lab/runs.js';
-import { residue, startTcpconform, tcpconform, tempDir } from './helpers.js';
+import { residue, runIdIn, sleep, startTcpconform, tcpconform, tempDir, until } from './helpers.js';
 
 /**
  * SIGKILL is the one ending a run cannot clean up after: real runs are
  * killed at random moments, and `tcpconform clean` must then leave nothing
  * of them. (scripts/residue-soak.mjs does the same a hundred times.)
  */
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The run id from the report folder `<stamp>-<run>`, once the run has made it. */
-function runIdIn(out: string): string | undefined {
-  return fs
-    .readdirSync(out)
-    .find((n) => /^\d{8}-\d{6}-[0-9a-f]{6}$/.test(n))
-    ?.slice(-6);
-}
-
-async function until<T>(fn: () => T | undefined, ms: number): Promise<T | undefined> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined || Date.now() > deadline) return v;
-    await sleep(10);
-  }
-}
 
 const EMPTY = { namespaces: [], traceInstances: [], processes: [], blocks: [] };
 
@@ -83,6 +65,19 @@ describe('tcpconform clean after SIGKILL', () => {
     expect(dry.exitCode).toBe(0);
     const r = await tcpconform(['clean', '--run', '000000'], { user: 'nobody' });
     expect(r.exitCode).toBe(0);
+  });
+
+  test('clean removes state folders left empty, such as those of a run killed between making one and writing in it', async () => {
+    // A user's state folder (root's clean looks at every user's); uid 4242 is no one's here.
+    const dir = path.join(os.tmpdir(), 'tcpconform-4242');
+    for (const sub of ['', 'runs', 'blocks']) {
+      fs.mkdirSync(path.join(dir, sub), { recursive: true, mode: 0o700 });
+      fs.chownSync(path.join(dir, sub), 4242, 4242);
+    }
+    const r = await tcpconform(['clean', '--run', '000000']);
+    expect(r.stdout).toContain('nothing to clean for run 000000');
+    expect(r.exitCode).toBe(0);
+    expect(fs.existsSync(dir)).toBe(false);
   });
 
   test('doctor reports readiness and exits 0 here', async () => {

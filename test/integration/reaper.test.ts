@@ -6,6 +6,7 @@ import { reap, survey } from '../../harness/lab/reaper.js';
 import { targetDirPrefix } from '../../harness/lab/names.js';
 import { mountedTraceRoots } from '../../harness/lab/residue.js';
 import { processStartTime, registerRun, RUNS_DIR, unregisterRun } from '../../harness/lab/runs.js';
+import { residue, runIdIn, startTcpconform, tcpconform, tempDir, until } from './helpers.js';
 
 /**
  * The reaper on hand-made residue: a dead run's leftovers of every kind are
@@ -83,11 +84,12 @@ describe('reaper on hand-made residue', () => {
   afterAll(async () => {
     for (const p of made.procs) if (p.pid && processStartTime(p.pid) !== undefined) p.kill('SIGKILL');
     await Promise.all(made.procs);
-    unregisterRun(live);
     for (const ns of made.ns) await execa('ip', ['netns', 'delete', ns], { reject: false });
     for (const d of made.dirs) if (fs.existsSync(d)) fs.rmdirSync(d);
     for (const f of made.files) fs.rmSync(f, { force: true });
     for (const t of made.trees) fs.rmSync(t, { recursive: true, force: true });
+    // Last, as a run ends: it removes the state folders once nothing else is in them.
+    unregisterRun(live);
   });
 
   test('removes a dead run entirely and leaves the rest alone', async () => {
@@ -98,7 +100,12 @@ describe('reaper on hand-made residue', () => {
     await addNs(`tcpconform-${dead}-0-b`);
     const deadDir = addInstance(`tcpconform-${dead}`);
     fs.writeFileSync(path.join(deadDir, 'events/sock/inet_sock_set_state/enable'), '1');
-    addFile(path.join(BLOCKS, '99990'), JSON.stringify({ pid: await deadPid(), run: dead }));
+    const deadOwner = await deadPid();
+    addFile(path.join(BLOCKS, '99990'), JSON.stringify({ pid: deadOwner, run: dead }));
+    // A lock and a run record its writer was killed writing aside, before they took their names.
+    const deadAside = `${dead}.${deadOwner}.tmp`;
+    addFile(path.join(BLOCKS, deadAside), JSON.stringify({ pid: deadOwner, run: dead }));
+    addFile(path.join(RUNS_DIR, deadAside), JSON.stringify({ pid: deadOwner, start: 1 }));
     // A target's own folder ({tmp}) with its configuration file in it.
     const deadFolder = fs.mkdtempSync(targetDirPrefix(dead, 'b'));
     fs.writeFileSync(path.join(deadFolder, 'nginx.conf'), 'daemon off;\n');
@@ -141,6 +148,7 @@ describe('reaper on hand-made residue', () => {
       ].sort(),
     );
     expect(before.get(dead)!.targetDirs).toEqual([deadFolder]);
+    expect(before.get(dead)).toMatchObject({ lockTemps: [deadAside], recordTemps: [deadAside] });
     expect(before.get(live)).toMatchObject({ live: true, targetDirs: [liveFolder] });
     expect(before.get(reused)).toMatchObject({ live: false });
     expect(before.get(heldBlock)).toMatchObject({ live: true });
@@ -162,6 +170,8 @@ describe('reaper on hand-made residue', () => {
     expect(fs.existsSync(`/run/netns/tcpconform-${dead}-0-a`)).toBe(false);
     expect(fs.existsSync(deadDir)).toBe(false);
     expect(fs.existsSync(path.join(BLOCKS, '99990'))).toBe(false);
+    expect(fs.existsSync(path.join(BLOCKS, deadAside))).toBe(false);
+    expect(fs.existsSync(path.join(RUNS_DIR, deadAside))).toBe(false);
     expect(fs.existsSync(deadFolder)).toBe(false);
     expect((await withEnv).signal).toBe('SIGKILL');
     expect((await withoutEnv).signal).toBe('SIGKILL');
@@ -177,5 +187,60 @@ describe('reaper on hand-made residue', () => {
     expect(fs.existsSync(path.join(BLOCKS, '99991'))).toBe(true);
     for (const ns of notOurs.slice(0, 2)) expect(fs.existsSync(`/run/netns/${ns}`)).toBe(true);
     expect(fs.existsSync(path.join(traceRoot(), 'instances', notOurs[2]!))).toBe(true);
+  });
+});
+
+/**
+ * The reaper at start: a run first removes what dead runs left. The test
+ * runs switch it off (test/machine-state.mjs), so that the hand-made residue
+ * above is not removed under that test by a run in another suite; these
+ * tests switch it on, after that residue is gone.
+ */
+describe('a run removes what dead runs left before it starts', () => {
+  const REAP = { TCPCONFORM_NO_REAP: '0' };
+  const EMPTY = { namespaces: [], traceInstances: [], processes: [], blocks: [] };
+
+  /** Starts the catalog and kills it with SIGKILL once it has labs: the run id of what it left. */
+  async function killedMidRun(out: string): Promise<string> {
+    const child = startTcpconform(['run', '--out', out, '--no-color', 'specs/close']);
+    const run = await until(() => {
+      const id = runIdIn(out);
+      return id && residue(id).namespaces.length > 0 ? id : undefined;
+    }, 20_000);
+    child.kill('SIGKILL');
+    await child;
+    if (!run) throw new Error('the run never made a lab');
+    expect(residue(run).namespaces.length).toBeGreaterThan(0);
+    return run;
+  }
+
+  test('a run killed mid-spec with SIGKILL is removed by the next run, which says so', async () => {
+    const out = tempDir('reap-next');
+    try {
+      const dead = await killedMidRun(out);
+      const next = await tcpconform(['run', '--out', out, '--no-color', 'specs/handshake/three-way.yaml'], { env: REAP });
+      expect(next.stderr).toMatch(new RegExp(`^removed what dead run ${dead} left \\(owner pid \\d+ is gone\\): \\d+ item\\(s\\)$`, 'm'));
+      expect(next.exitCode).toBe(0);
+      expect(residue(dead)).toEqual(EMPTY);
+      expect(fs.existsSync(path.join(RUNS_DIR, dead))).toBe(false);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test('with TCPCONFORM_NO_REAP=1 the next run leaves it to clean', async () => {
+    const out = tempDir('reap-off');
+    try {
+      const dead = await killedMidRun(out);
+      const next = await tcpconform(['run', '--out', out, '--no-color', 'specs/handshake/three-way.yaml'], { env: { TCPCONFORM_NO_REAP: '1' } });
+      expect(next.exitCode).toBe(0);
+      expect(next.stderr).not.toContain('removed what dead run');
+      expect(residue(dead).namespaces.length).toBeGreaterThan(0);
+      const clean = await tcpconform(['clean', '--run', dead]);
+      expect(clean.exitCode).toBe(0);
+      expect(residue(dead)).toEqual(EMPTY);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, FIXTURES, processesOfRun, ROOT, runIdOf, tcpconform, tempDir, type CliResult } from './helpers.js';
+import { BIN, FIXTURES, processesOfRun, ROOT, runIdOf, sleep, tcpconform, tempDir, type CliResult } from './helpers.js';
 
 /**
  * Runs without root, as the user `nobody` (the test itself runs as root):
@@ -84,8 +84,6 @@ async function withoutUserNamespaces(args: string[]): Promise<CliResult> {
   );
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it gives a value; fails with the command's output if the command ends first. */
 async function whileRunning<T>(child: Promise<{ exitCode?: number; stderr: string }>, probe: () => T | undefined, what: string): Promise<T> {

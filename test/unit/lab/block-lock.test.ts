@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { lockIsStale } from '../../../harness/lab/names.js';
+import { claimBlock, lockIsStale, releaseBlock } from '../../../harness/lab/names.js';
+import { subdirOf } from '../../../harness/lab/state.js';
 
 /**
  * When an address block's lock may be taken over. A lock names its owner
- * (pid and run); one that names nobody was left by a writer killed between
- * creating the file and filling it, and must not hold its block forever.
+ * (pid and run); one that names nobody (a damaged file) must not hold its
+ * block forever.
  */
 
 let dir: string;
@@ -40,4 +41,15 @@ test('an empty lock is kept while its writer may still be filling it, and stale 
 
 test('a lock that is gone is not stale (someone released it meanwhile)', () => {
   expect(lockIsStale(path.join(dir, 'missing'))).toBe(false);
+});
+
+test('a claimed lock names its owner whole, and nothing is left aside', () => {
+  const block = claimBlock('abc123');
+  try {
+    const blocks = subdirOf('blocks');
+    expect(JSON.parse(fs.readFileSync(path.join(blocks, String(block)), 'utf8'))).toEqual({ pid: process.pid, run: 'abc123' });
+    expect(fs.readdirSync(blocks).filter((n) => n.endsWith(`.${process.pid}.tmp`))).toEqual([]);
+  } finally {
+    releaseBlock(block);
+  }
 });
