@@ -1,4 +1,5 @@
-import { reap } from '../lab/reaper.js';
+import { reap, removeOwnerlessLocks } from '../lab/reaper.js';
+import { ownerlessLocks } from '../lab/residue.js';
 import { RUN_ID } from '../lab/runs.js';
 import { EXIT, type Io } from './io.js';
 import { runState } from './residue-text.js';
@@ -36,8 +37,17 @@ export async function cleanCommand(io: Io, flags: CleanFlags): Promise<number> {
     removed += r.removed.length;
     failed += r.failed.length;
   }
+  // Locks that name no run are no run's: only a clean of every run looks at them.
+  if (flags.run === undefined) {
+    const locks = flags.dryRun ? { removed: ownerlessLocks(), failed: [] } : removeOwnerlessLocks();
+    if (locks.removed.length || locks.failed.length) io.stdout.write('address-block locks naming no owner\n');
+    for (const file of locks.removed) io.stdout.write(`  ${verb} ${file}\n`);
+    for (const line of locks.failed) io.stderr.write(`  could not remove ${line}\n`);
+    removed += locks.removed.length;
+    failed += locks.failed.length;
+  }
   const dead = results.filter((r) => !r.live).length;
-  if (dead === 0) io.stdout.write(flags.run ? `nothing to clean for run ${flags.run}\n` : 'nothing to clean\n');
-  else io.stdout.write(`${verb} ${removed} item(s) of ${dead} dead run(s)${failed ? `; ${failed} could not be removed` : ''}\n`);
+  if (dead === 0 && removed === 0 && failed === 0) io.stdout.write(flags.run ? `nothing to clean for run ${flags.run}\n` : 'nothing to clean\n');
+  else io.stdout.write(`${verb} ${removed} item(s)${dead ? ` of ${dead} dead run(s)` : ''}${failed ? `; ${failed} could not be removed` : ''}\n`);
   return failed ? EXIT.failed : EXIT.ok;
 }

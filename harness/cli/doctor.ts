@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ROOTLESS_NOTICE } from '../lab/preflight.js';
 import { isHostRoot, rootlessProblems, type Problem } from '../lab/privilege.js';
 import { removableByThisUser, survey } from '../lab/reaper.js';
-import { mountedTraceRoots } from '../lab/residue.js';
+import { mountedTraceRoots, ownerlessLocks } from '../lab/residue.js';
 import { TRACEFS_ROOTS } from '../observe/tracefs.js';
 import { LWIP_INCLUDE, lwipInstalled } from '../target/lwip-build.js';
 import { findCompiler, MissingToolError } from '../target/reference-build.js';
@@ -156,13 +156,21 @@ function tracingChecks(): Check[] {
 
 function residueChecks(): Check[] {
   const runs = survey();
-  if (runs.length === 0) return [{ name: 'residue', level: 'ok', detail: 'nothing left by earlier runs' }];
+  const ownerless = ownerlessLocks();
+  if (runs.length === 0 && ownerless.length === 0) return [{ name: 'residue', level: 'ok', detail: 'nothing left by earlier runs' }];
   const checks: Check[] = runs.map((r) => ({
     name: 'residue',
     level: r.live ? 'info' : 'warn',
     detail: `run ${r.run} (${runState(r)}): ${summarizeResidue(r)}`,
     ...(r.live ? {} : { fix: `${removableByThisUser(r) ? '' : 'sudo '}tcpconform clean (or: tcpconform clean --run ${r.run})` }),
   }));
+  if (ownerless.length)
+    checks.push({
+      name: 'residue',
+      level: 'warn',
+      detail: `address-block lock${ownerless.length === 1 ? '' : 's'} naming no owner: ${ownerless.join(', ')}`,
+      fix: 'tcpconform clean',
+    });
   if (!isHostRoot()) checks.push({ name: 'residue', level: 'info', detail: 'without root, leftover processes of other users cannot be seen' });
   return checks;
 }

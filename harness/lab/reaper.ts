@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { removeInstance } from '../observe/tracefs.js';
 import { isSameProcess, readRunRecord, removeRunRecord } from './runs.js';
-import { isEmpty, NETNS_DIR, runOfProcess, scanResidue, stateDirs, type RunResidue } from './residue.js';
-import { blockOwner, STATE_DIR } from './names.js';
+import { isEmpty, NETNS_DIR, ownerlessLocks, runOfProcess, scanResidue, stateDirs, type RunResidue } from './residue.js';
+import { blockOwner, lockIsStale, STATE_DIR } from './names.js';
 import { isHostRoot } from './privilege.js';
 import { subdirOf, tidyStateDir } from './state.js';
 
@@ -161,6 +161,25 @@ export async function reap(opts: ReapOptions = {}): Promise<ReapResult[]> {
   return results;
 }
 
+/**
+ * Removes the block locks no run can be tied to (`ownerlessLocks`), each
+ * checked again just before, since a run may have taken it over meanwhile.
+ */
+export function removeOwnerlessLocks(): { removed: string[]; failed: string[] } {
+  const out = { removed: [] as string[], failed: [] as string[] };
+  for (const file of ownerlessLocks()) {
+    if (blockOwner(file) !== undefined || !lockIsStale(file)) continue;
+    try {
+      fs.rmSync(file, { force: true });
+      out.removed.push(file);
+    } catch (err) {
+      out.failed.push(`${file}: ${(err as Error).message}`);
+    }
+  }
+  for (const dir of stateDirs()) tidyStateDir(dir);
+  return out;
+}
+
 /** Set to 1, a run leaves dead runs' residue to `tcpconform clean` instead of removing it at start. */
 export const NO_REAP_ENV = 'TCPCONFORM_NO_REAP';
 
@@ -184,6 +203,8 @@ export async function reapAtStart(log: (line: string) => void, env: NodeJS.Proce
     if (r.removed.length) log(`removed what dead run ${r.run} left (${r.why}): ${r.removed.length} item(s)`);
     for (const line of r.failed) log(`warning: could not remove what dead run ${r.run} left: ${line}`);
   }
+  const locks = removeOwnerlessLocks();
+  for (const file of locks.removed) log(`removed address-block lock ${file}, which named no owner`);
 }
 
 function describe(r: RunResidue): string[] {

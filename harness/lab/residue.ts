@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { blockOwner, PREFIX, STATE_DIR } from './names.js';
+import { blockOwner, lockIsStale, PREFIX, STATE_DIR } from './names.js';
 import { isHostRoot, stateDirFor } from './privilege.js';
 import { TRACEFS_ROOTS } from '../observe/tracefs.js';
 import { processStartTime, recordedRuns, RUN_ID } from './runs.js';
@@ -175,6 +175,24 @@ export function scanResidue(): Map<string, RunResidue> {
   }
 
   return runs;
+}
+
+/**
+ * Block locks that name no owner and are old enough to be taken over
+ * (`lockIsStale`), in the folders this user may clean: no run can be tied
+ * to them. The current claim never
+ * makes one (the lock takes its name whole); a damaged file, or a lock
+ * left by an older version killed mid-claim, can be one.
+ */
+export function ownerlessLocks(): string[] {
+  // Without root, only the user's own folder: root's locks are root's to remove.
+  return (isHostRoot() ? stateDirs() : [STATE_DIR]).flatMap((dir) => {
+    const blocks = subdirOf('blocks', dir);
+    return list(blocks)
+      .filter((name) => /^\d+$/.test(name))
+      .map((name) => path.join(blocks, name))
+      .filter((file) => blockOwner(file) === undefined && lockIsStale(file));
+  });
 }
 
 function identity(p: string): string {

@@ -1,6 +1,7 @@
 import { execa, type ResultPromise } from 'execa';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { reap, survey } from '../../harness/lab/reaper.js';
 import { targetDirPrefix } from '../../harness/lab/names.js';
@@ -242,5 +243,48 @@ describe('a run removes what dead runs left before it starts', () => {
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
+  });
+});
+
+/**
+ * Locks that name no owner: no run can be tied to them, so `doctor` names
+ * them on their own and a `clean` of every run removes them, once they are
+ * old enough that no claim can still be filling them. In this file, since
+ * a `clean` of every run would remove the hand-made dead run above too.
+ */
+describe('address-block locks that name no owner', () => {
+  // A user's state folder (root looks at every user's); uid 4242 is no one's here.
+  const dir = path.join(os.tmpdir(), 'tcpconform-4242');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('doctor names an old one, clean removes it with its folder, and a young one is left alone', async () => {
+    for (const sub of ['', 'blocks']) {
+      fs.mkdirSync(path.join(dir, sub), { recursive: true, mode: 0o700 });
+      fs.chownSync(path.join(dir, sub), 4242, 4242);
+    }
+    const old = path.join(dir, 'blocks', '77');
+    const young = path.join(dir, 'blocks', '78');
+    fs.writeFileSync(old, '');
+    fs.writeFileSync(young, '');
+    const t = (Date.now() - 11_000) / 1000;
+    fs.utimesSync(old, t, t);
+
+    const doctor = JSON.parse((await tcpconform(['doctor', '--json'])).stdout) as { checks: { name: string; level: string; detail: string }[] };
+    expect(doctor.checks).toContainEqual(expect.objectContaining({ name: 'residue', level: 'warn', detail: `address-block lock naming no owner: ${old}` }));
+
+    const dry = await tcpconform(['clean', '--dry-run']);
+    expect(dry.stdout).toContain(`  would remove ${old}\n`);
+    expect(fs.existsSync(old)).toBe(true);
+
+    const clean = await tcpconform(['clean']);
+    expect(clean.stdout).toContain(`  removed ${old}\n`);
+    expect(clean.stdout).not.toContain(young);
+    expect(clean.exitCode).toBe(0);
+    expect(fs.existsSync(old)).toBe(false);
+    expect(fs.existsSync(young)).toBe(true);
+
+    fs.rmSync(young);
+    await tcpconform(['clean']);
+    expect(fs.existsSync(dir)).toBe(false);
   });
 });
