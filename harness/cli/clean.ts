@@ -22,6 +22,10 @@ export async function cleanCommand(io: Io, flags: CleanFlags): Promise<number> {
     io.stderr.write(`error: --run: ${JSON.stringify(flags.run)} is not a run id (6 hex digits, as in reports/<stamp>-<run>)\n`);
     return EXIT.badInput;
   }
+  // Locks that name no run are no run's: only a clean of every run looks at
+  // them. First, so that reap's last step removes the folders they leave empty.
+  const locks =
+    flags.run !== undefined ? { removed: [], failed: [] } : flags.dryRun ? { removed: ownerlessLocks(), failed: [] } : removeOwnerlessLocks();
   const results = await reap({ ...(flags.dryRun ? { dryRun: true } : {}), ...(flags.run ? { run: flags.run } : {}) });
   const verb = flags.dryRun ? 'would remove' : 'removed';
   let removed = 0;
@@ -37,15 +41,11 @@ export async function cleanCommand(io: Io, flags: CleanFlags): Promise<number> {
     removed += r.removed.length;
     failed += r.failed.length;
   }
-  // Locks that name no run are no run's: only a clean of every run looks at them.
-  if (flags.run === undefined) {
-    const locks = flags.dryRun ? { removed: ownerlessLocks(), failed: [] } : removeOwnerlessLocks();
-    if (locks.removed.length || locks.failed.length) io.stdout.write('address-block locks naming no owner\n');
-    for (const file of locks.removed) io.stdout.write(`  ${verb} ${file}\n`);
-    for (const line of locks.failed) io.stderr.write(`  could not remove ${line}\n`);
-    removed += locks.removed.length;
-    failed += locks.failed.length;
-  }
+  if (locks.removed.length || locks.failed.length) io.stdout.write('address-block locks naming no owner\n');
+  for (const file of locks.removed) io.stdout.write(`  ${verb} ${file}\n`);
+  for (const line of locks.failed) io.stderr.write(`  could not remove ${line}\n`);
+  removed += locks.removed.length;
+  failed += locks.failed.length;
   const dead = results.filter((r) => !r.live).length;
   if (dead === 0 && removed === 0 && failed === 0) io.stdout.write(flags.run ? `nothing to clean for run ${flags.run}\n` : 'nothing to clean\n');
   else io.stdout.write(`${verb} ${removed} item(s)${dead ? ` of ${dead} dead run(s)` : ''}${failed ? `; ${failed} could not be removed` : ''}\n`);

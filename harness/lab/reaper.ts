@@ -4,7 +4,7 @@ import path from 'node:path';
 import { removeInstance } from '../observe/tracefs.js';
 import { isSameProcess, readRunRecord, removeRunRecord } from './runs.js';
 import { isEmpty, NETNS_DIR, ownerlessLocks, runOfProcess, scanResidue, stateDirs, type RunResidue } from './residue.js';
-import { blockOwner, lockIsStale, STATE_DIR } from './names.js';
+import { blockOwner, STATE_DIR } from './names.js';
 import { isHostRoot } from './privilege.js';
 import { subdirOf, tidyStateDir } from './state.js';
 
@@ -162,13 +162,12 @@ export async function reap(opts: ReapOptions = {}): Promise<ReapResult[]> {
 }
 
 /**
- * Removes the block locks no run can be tied to (`ownerlessLocks`), each
- * checked again just before, since a run may have taken it over meanwhile.
+ * Removes the block locks no run can be tied to (`ownerlessLocks`). Called
+ * before `reap`, whose last step removes the state folders this leaves empty.
  */
 export function removeOwnerlessLocks(): { removed: string[]; failed: string[] } {
   const out = { removed: [] as string[], failed: [] as string[] };
   for (const file of ownerlessLocks()) {
-    if (blockOwner(file) !== undefined || !lockIsStale(file)) continue;
     try {
       fs.rmSync(file, { force: true });
       out.removed.push(file);
@@ -176,7 +175,6 @@ export function removeOwnerlessLocks(): { removed: string[]; failed: string[] } 
       out.failed.push(`${file}: ${(err as Error).message}`);
     }
   }
-  for (const dir of stateDirs()) tidyStateDir(dir);
   return out;
 }
 
@@ -191,6 +189,9 @@ export const NO_REAP_ENV = 'TCPCONFORM_NO_REAP';
  */
 export async function reapAtStart(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (env[NO_REAP_ENV] === '1') return;
+  const locks = removeOwnerlessLocks();
+  for (const file of locks.removed) log(`removed address-block lock ${file}, which named no owner`);
+  for (const line of locks.failed) log(`warning: could not remove address-block lock ${line}`);
   let results: ReapResult[];
   try {
     results = await reap({ mineOnly: true });
@@ -203,8 +204,6 @@ export async function reapAtStart(log: (line: string) => void, env: NodeJS.Proce
     if (r.removed.length) log(`removed what dead run ${r.run} left (${r.why}): ${r.removed.length} item(s)`);
     for (const line of r.failed) log(`warning: could not remove what dead run ${r.run} left: ${line}`);
   }
-  const locks = removeOwnerlessLocks();
-  for (const file of locks.removed) log(`removed address-block lock ${file}, which named no owner`);
 }
 
 function describe(r: RunResidue): string[] {

@@ -180,9 +180,9 @@ export function scanResidue(): Map<string, RunResidue> {
 /**
  * Block locks that name no owner and are old enough to be taken over
  * (`lockIsStale`), in the folders this user may clean: no run can be tied
- * to them. The current claim never
- * makes one (the lock takes its name whole); a damaged file, or a lock
- * left by an older version killed mid-claim, can be one.
+ * to them. The current claim never makes one (the lock takes its name
+ * whole); a damaged file, or a lock left by an older version killed
+ * mid-claim, can be one.
  */
 export function ownerlessLocks(): string[] {
   // Without root, only the user's own folder: root's locks are root's to remove.

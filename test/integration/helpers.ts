@@ -54,7 +54,6 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `tcpconform-test-${process.env['TCPCONFORM_TEST_RUN'] ?? 'run'}-${prefix}-`));
 }
 
-/** Everything a run with id `run` could have left on the machine. */
 /** Processes started for a run: each target carries TCPCONFORM_RUN=<run> in its environment. */
 export function processesOfRun(run: string): number[] {
   return safeList('/proc')
@@ -69,6 +68,10 @@ export function processesOfRun(run: string): number[] {
     .map(Number);
 }
 
+/** What `residue` gives for a run that left nothing. */
+export const NO_RESIDUE = { namespaces: [], traceInstances: [], processes: [], blocks: [] };
+
+/** Everything a run with id `run` could have left on the machine. */
 export function residue(run: string): { namespaces: string[]; traceInstances: string[]; processes: number[]; blocks: string[] } {
   const namespaces = safeList('/run/netns').filter((n) => n.startsWith(`tcpconform-${run}-`));
   const traceInstances = ['/sys/kernel/tracing/instances', '/sys/kernel/debug/tracing/instances'].flatMap((d) =>

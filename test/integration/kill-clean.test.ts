@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { survey } from '../../harness/lab/reaper.js';
 import { RUNS_DIR } from '../../harness/lab/runs.js';
-import { residue, runIdIn, sleep, startTcpconform, tcpconform, tempDir, until } from './helpers.js';
+import { NO_RESIDUE, residue, runIdIn, sleep, startTcpconform, tcpconform, tempDir, until } from './helpers.js';
 
 /**
  * SIGKILL is the one ending a run cannot clean up after: real runs are
@@ -11,7 +11,6 @@ import { residue, runIdIn, sleep, startTcpconform, tcpconform, tempDir, until } 
  * of them. (scripts/residue-soak.mjs does the same a hundred times.)
  */
 
-const EMPTY = { namespaces: [], traceInstances: [], processes: [], blocks: [] };
 
 describe('tcpconform clean after SIGKILL', () => {
   // Three kills counted from the spawn (most land before the first lab),
@@ -43,7 +42,7 @@ describe('tcpconform clean after SIGKILL', () => {
       const clean = await tcpconform(['clean', '--run', run]);
       expect(clean.stderr).toBe('');
       expect(clean.exitCode).toBe(0);
-      expect(residue(run)).toEqual(EMPTY);
+      expect(residue(run)).toEqual(NO_RESIDUE);
       expect(fs.existsSync(path.join(RUNS_DIR, run))).toBe(false);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });

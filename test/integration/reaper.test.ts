@@ -7,7 +7,7 @@ import { reap, survey } from '../../harness/lab/reaper.js';
 import { targetDirPrefix } from '../../harness/lab/names.js';
 import { mountedTraceRoots } from '../../harness/lab/residue.js';
 import { processStartTime, registerRun, RUNS_DIR, unregisterRun } from '../../harness/lab/runs.js';
-import { residue, runIdIn, startTcpconform, tcpconform, tempDir, until } from './helpers.js';
+import { NO_RESIDUE, residue, runIdIn, startTcpconform, tcpconform, tempDir, until } from './helpers.js';
 
 /**
  * The reaper on hand-made residue: a dead run's leftovers of every kind are
@@ -199,7 +199,6 @@ describe('reaper on hand-made residue', () => {
  */
 describe('a run removes what dead runs left before it starts', () => {
   const REAP = { TCPCONFORM_NO_REAP: '0' };
-  const EMPTY = { namespaces: [], traceInstances: [], processes: [], blocks: [] };
 
   /** Starts the catalog and kills it with SIGKILL once it has labs: the run id of what it left. */
   async function killedMidRun(out: string): Promise<string> {
@@ -222,7 +221,7 @@ describe('a run removes what dead runs left before it starts', () => {
       const next = await tcpconform(['run', '--out', out, '--no-color', 'specs/handshake/three-way.yaml'], { env: REAP });
       expect(next.stderr).toMatch(new RegExp(`^removed what dead run ${dead} left \\(owner pid \\d+ is gone\\): \\d+ item\\(s\\)$`, 'm'));
       expect(next.exitCode).toBe(0);
-      expect(residue(dead)).toEqual(EMPTY);
+      expect(residue(dead)).toEqual(NO_RESIDUE);
       expect(fs.existsSync(path.join(RUNS_DIR, dead))).toBe(false);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
@@ -239,7 +238,7 @@ describe('a run removes what dead runs left before it starts', () => {
       expect(residue(dead).namespaces.length).toBeGreaterThan(0);
       const clean = await tcpconform(['clean', '--run', dead]);
       expect(clean.exitCode).toBe(0);
-      expect(residue(dead)).toEqual(EMPTY);
+      expect(residue(dead)).toEqual(NO_RESIDUE);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

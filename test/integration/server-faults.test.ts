@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunResult } from '../../harness/run/results.js';
-import { FIXTURES, ROOT, residue, runIdOf, tcpconform, tempDir } from './helpers.js';
+import { FIXTURES, NO_RESIDUE, residue, ROOT, runIdOf, tcpconform, tempDir } from './helpers.js';
 
 /**
  * Servers that get TCP's close wrong (test/fixtures/targets, undriven, the
@@ -10,7 +10,6 @@ import { FIXTURES, ROOT, residue, runIdOf, tcpconform, tempDir } from './helpers
  */
 
 const SPEC = path.join(ROOT, 'specs/service/close-on-eof.yaml');
-const EMPTY = { namespaces: [], traceInstances: [], processes: [], blocks: [] };
 
 async function runFixture(target: string): Promise<{ exitCode: number; run: RunResult['results'][number]; dir: string }> {
   const out = tempDir(`server-fault-${target}`);
@@ -19,7 +18,7 @@ async function runFixture(target: string): Promise<{ exitCode: number; run: RunR
     const dir = fs.realpathSync(path.join(out, 'latest'));
     const result = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as RunResult;
     expect(result.results).toHaveLength(1);
-    expect(residue(runIdOf(dir))).toEqual(EMPTY);
+    expect(residue(runIdOf(dir))).toEqual(NO_RESIDUE);
     return { exitCode: r.exitCode, run: result.results[0]!, dir };
   } finally {
     fs.rmSync(out, { recursive: true, force: true });

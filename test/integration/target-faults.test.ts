@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunResult } from '../../harness/run/results.js';
-import { FIXTURES, ROOT, residue, runIdOf, tcpconform, tempDir } from './helpers.js';
+import { FIXTURES, NO_RESIDUE, residue, ROOT, runIdOf, tcpconform, tempDir } from './helpers.js';
 
 /**
  * Targets that misbehave (test/fixtures/targets: a misbehaving server with
@@ -12,7 +12,6 @@ import { FIXTURES, ROOT, residue, runIdOf, tcpconform, tempDir } from './helpers
 
 const SPEC = path.join(ROOT, 'specs/close/server-first.yaml');
 const THREE_WAY = path.join(ROOT, 'specs/handshake/three-way.yaml');
-const EMPTY = { namespaces: [], traceInstances: [], processes: [], blocks: [] };
 
 /** Ready and reply timeouts are 5 s; SIGTERM then SIGKILL add 1.5 s; the rest is slack for loaded machines. */
 const BOUND_MS = 20_000;
@@ -63,7 +62,7 @@ describe('misbehaving targets', () => {
       expect(spec.verdict).toBe('error');
       expect(spec.reason).toMatch(reason);
       if (stderr) expect(spec.stderr?.b).toMatch(stderr);
-      expect(residue(runIdOf(dir))).toEqual(EMPTY);
+      expect(residue(runIdOf(dir))).toEqual(NO_RESIDUE);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
@@ -82,7 +81,7 @@ describe('misbehaving targets', () => {
         'close.client-first': 'error',
         'handshake.three-way': 'pass',
       });
-      expect(residue(runIdOf(dir))).toEqual(EMPTY);
+      expect(residue(runIdOf(dir))).toEqual(NO_RESIDUE);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

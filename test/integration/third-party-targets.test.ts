@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { RunResult } from '../../harness/run/results.js';
 import { loadTargetFile } from '../../harness/target/definition.js';
 import { installLine, missingRequirements } from '../../harness/target/requires.js';
-import { ROOT, residue, runIdOf, tcpconform, tempDir } from './helpers.js';
+import { NO_RESIDUE, residue, ROOT, runIdOf, tcpconform, tempDir } from './helpers.js';
 
 /**
  * The third-party servers that ship as targets (python-http, nginx,
@@ -14,7 +14,6 @@ import { ROOT, residue, runIdOf, tcpconform, tempDir } from './helpers.js';
  * behind, its own temporary folder included.
  */
 
-const EMPTY = { namespaces: [], traceInstances: [], processes: [], blocks: [] };
 
 const SHIPPED: Record<string, { http: boolean }> = {
   'python-http': { http: true },
@@ -84,7 +83,7 @@ describe('each shipped third-party target, for real', () => {
         expect(bytes('b')).toBe(100);
       }
       const run = runIdOf(dir);
-      expect(residue(run)).toEqual(EMPTY);
+      expect(residue(run)).toEqual(NO_RESIDUE);
       expect(targetDirs(run)).toEqual([]);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
@@ -114,7 +113,7 @@ describe('curl, a client that cannot be driven', () => {
       const firstData = http.segments.find((s) => s.len > 0)!;
       expect(firstData.from).toBe('a');
       expect(r.exitCode).toBe(0);
-      expect(residue(runIdOf(dir))).toEqual(EMPTY);
+      expect(residue(runIdOf(dir))).toEqual(NO_RESIDUE);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
@@ -151,7 +150,7 @@ describe('a differential run', () => {
       expect(r.stdout).toMatch(new RegExp(`Targets by specs:\\n\\s+spec\\s+${targets.join('\\s+')}\\n`));
       expect(r.stdout).toMatch(/handshake\.three-way\s+(pass\s+){6}not-applicable\s+pass\n/);
       expect(r.exitCode).toBe(0);
-      expect(residue(runIdOf(dir))).toEqual(EMPTY);
+      expect(residue(runIdOf(dir))).toEqual(NO_RESIDUE);
       expect(targetDirs(runIdOf(dir))).toEqual([]);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
